@@ -1,0 +1,6 @@
+"""CLI commands, one module per area; each module has `register(app)`.
+
+Add a module name here when you add a module.
+"""
+
+COMMAND_MODULES: tuple[str, ...] = ()

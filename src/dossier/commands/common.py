@@ -1,0 +1,45 @@
+"""Shared CLI helpers: consoles, error exit, and the no-traceback guard."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from dossier.errors import DossierError
+
+console = Console()
+err_console = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print `error: message` on stderr and exit with `code`; never a traceback."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn DossierError (and a broken pipe) into a one-line message and exit code 1."""
+    try:
+        yield
+    except DossierError as err:
+        fail(str(err))
+    except BrokenPipeError:
+        sys.stderr.close()
+        raise typer.Exit(0) from None
+    except KeyboardInterrupt:
+        fail("interrupted", code=130)
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Call `fn` inside `user_errors`."""
+    with user_errors():
+        return fn()
+    raise AssertionError("unreachable")  # pragma: no cover
