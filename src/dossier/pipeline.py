@@ -34,11 +34,17 @@ class PipelineModels:
     extractor: Extractor
 
 
-def load_models(settings: Settings) -> PipelineModels:
-    """Load every model and data file the pipeline needs, once per process."""
+def load_models(
+    settings: Settings, *, site_lines: dict[str, frozenset[str]] | None = None
+) -> PipelineModels:
+    """Load every model and data file the pipeline needs, once per process.
+
+    `site_lines` is the learnt per-site boilerplate (site key -> normalised lines) read
+    from the store by the driver before the build starts.
+    """
     return PipelineModels(
         settings=settings,
-        cleaner=load_cleaner(settings),
+        cleaner=load_cleaner(settings, site_lines=site_lines),
         parser=load_parser(settings),
         extractor=load_extractor(settings),
     )
@@ -54,8 +60,9 @@ def failure(doc: RawDocument, stage: str, err: Exception) -> InputFailure:
         log.exception("internal error in %s on %s", stage, doc.source)
         error_class = "InternalError"
         message = f"{doc.name}: internal error in the {stage} stage ({type(err).__name__}: {err}); please report it"
-    status = "skipped" if isinstance(err, SkippedInput) else "failed"
-    return InputFailure(doc.source, doc.name, doc.doc_id, stage, error_class, message, status)
+    if isinstance(err, SkippedInput):
+        return InputFailure(doc.source, doc.name, doc.doc_id, stage, error_class, message, "skipped")
+    return InputFailure(doc.source, doc.name, doc.doc_id, stage, error_class, message, "failed")
 
 
 def process_batch(docs: Sequence[RawDocument], models: PipelineModels) -> list[StageResult]:

@@ -14,8 +14,9 @@ from dossier.settings import Settings
 class Cleaner:
     """Turns raw documents into clean articles. PROVISIONAL: replaced by the clean stage."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, site_lines: dict[str, frozenset[str]] | None = None) -> None:
         self.settings = settings
+        self.site_lines = site_lines or {}
 
     def clean(self, doc: RawDocument) -> CleanArticle:
         """Return the article in `doc`; raise InputError when there is none."""
@@ -30,9 +31,9 @@ class Cleaner:
         )
 
 
-def load_cleaner(settings: Settings) -> Cleaner:
-    """Return a cleaner with its pattern files loaded."""
-    return Cleaner(settings)
+def load_cleaner(settings: Settings, *, site_lines: dict[str, frozenset[str]] | None = None) -> Cleaner:
+    """Return a cleaner with its pattern files and learnt per-site boilerplate loaded."""
+    return Cleaner(settings, site_lines)
 
 
 __all__ = ["Cleaner", "load_cleaner"]

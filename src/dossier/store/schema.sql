@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS failures (
     status        VARCHAR NOT NULL,            -- failed | skipped
     error_class   VARCHAR NOT NULL,
     message       VARCHAR NOT NULL,
-    at            TIMESTAMP NOT NULL DEFAULT current_timestamp
+    failed_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
 -- Verbatim spans: body[body_start:body_end] = text; raw[start:end] covers it.
@@ -87,7 +87,7 @@ CREATE TABLE IF NOT EXISTS entity_merges (
     reason      VARCHAR NOT NULL,             -- rule that merged them, e.g. "fuzzy-name 93.5"
     score       DOUBLE,
     undone      BOOLEAN NOT NULL DEFAULT false,
-    at          TIMESTAMP NOT NULL DEFAULT current_timestamp
+    merged_at   TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
 -- An entity as it appears in one document (the per-article entity list).

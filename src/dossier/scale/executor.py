@@ -1,0 +1,50 @@
+"""How batches of documents reach the pipeline: the executor protocol and the in-process one.
+
+The build driver streams batches of `RawDocument` to an executor and gets back, per batch,
+the pipeline's results in input order. Executors differ only in where `process_batch` runs
+(this process, a process pool, Dask workers); they never touch the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
+
+from dossier.ingest.records import RawDocument
+from dossier.pipeline import PipelineModels, StageResult, load_models, process_batch
+from dossier.settings import Settings
+
+
+class BatchExecutor(Protocol):
+    """Runs `process_batch` over a stream of batches."""
+
+    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
+        """Yield one result list per batch (results in input order within a batch).
+
+        Batches may come back in any order; each result carries its doc_id.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release workers and models."""
+        ...
+
+
+class SerialExecutor:
+    """Runs the pipeline in this process; models load on the first batch."""
+
+    def __init__(self, settings: Settings, *, site_lines: dict[str, frozenset[str]] | None = None) -> None:
+        self.settings = settings
+        self.site_lines = site_lines
+        self._models: PipelineModels | None = None
+
+    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
+        """Yield the results of each batch in turn."""
+        for batch in batches:
+            if self._models is None:
+                self._models = load_models(self.settings, site_lines=self.site_lines)
+            yield process_batch(batch, self._models)
+
+    def close(self) -> None:
+        """Drop the loaded models."""
+        self._models = None

@@ -1,0 +1,84 @@
+"""Opening the store: create, migrate, and load the bundled full-text-search extension."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from dossier.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+
+def _schema_sql() -> str:
+    return resources.files("dossier.store").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def _current_version(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()
+    if not row or not row[0]:
+        return 0
+    got = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(got[0]) if got and got[0] is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the store to SCHEMA_VERSION; return the version it had before."""
+    before = _current_version(con)
+    if before > SCHEMA_VERSION:
+        raise StoreError(
+            f"the store has schema version {before}, newer than this Dossier ({SCHEMA_VERSION}); "
+            "upgrade Dossier to open it"
+        )
+    if before < 1:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(_schema_sql())
+        con.execute("INSERT INTO schema_version (version) VALUES (1)")
+        con.execute("COMMIT")
+    # Later versions add `if before < N:` steps here, each in its own transaction.
+    return before
+
+
+def open_store(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB store at `path`; a writable open creates and migrates it."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise StoreError(f"{path}: no such store; build one with `dossier build INPUT --db {path}`")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as err:
+        raise StoreError(f"{path}: cannot open the store ({err}); is another process writing it?") from None
+    if read_only:
+        version = _current_version(con)
+        if version != SCHEMA_VERSION:
+            con.close()
+            raise StoreError(
+                f"{path}: schema version {version}, expected {SCHEMA_VERSION}; "
+                f"run `dossier build --db {path}` with no inputs to migrate it"
+            )
+    else:
+        migrate(con)
+    return con
+
+
+def fts_extension_path() -> Path:
+    """Return the fts extension file shipped by the `duckdb-extension-fts` package."""
+    import duckdb_extension_fts
+
+    root = Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+    path = root / "fts.duckdb_extension"
+    if not path.exists():
+        raise StoreError(
+            f"{path}: full-text-search extension missing for DuckDB {duckdb.__version__}; "
+            "reinstall with `make test` so the locked duckdb-extension-fts is installed"
+        )
+    return path
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load DuckDB's fts extension from the installed package (never downloaded)."""
+    con.execute(f"LOAD '{fts_extension_path()}'")
