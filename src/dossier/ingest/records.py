@@ -40,3 +40,4 @@ class InputFailure:
     error_class: str  # e.g. "EmptyInput", "BinaryInput", "InvalidJSONL"
     message: str  # one line, names the input and what to do
     status: Literal["failed", "skipped"] = "failed"
+    byte_size: int | None = None  # size of the bytes read, when any were

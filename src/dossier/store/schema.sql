@@ -35,8 +35,17 @@ CREATE TABLE IF NOT EXISTS documents (
     published_precision VARCHAR,
     published_basis     VARCHAR,
     boilerplate         VARCHAR[],
-    ingested_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
+    ingested_at         TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    hints               VARCHAR                -- JSON object: metadata a container carried (JSONL fields, WARC headers)
 );
+
+-- A changed file is looked up by its source to find the version it supersedes.
+CREATE INDEX IF NOT EXISTS documents_source ON documents (source);
+
+-- The newest version of every source (older versions are kept in `documents`).
+CREATE OR REPLACE VIEW current_documents AS
+SELECT d.* FROM documents d
+WHERE NOT EXISTS (SELECT 1 FROM documents n WHERE n.supersedes = d.doc_id);
 
 -- Every failure of every build, including inputs that never became a document row twice.
 CREATE TABLE IF NOT EXISTS failures (
@@ -173,10 +182,40 @@ CREATE TABLE IF NOT EXISTS quotes (
     evidence_id VARCHAR NOT NULL
 );
 
+-- Dated expressions of each document, resolved against its date (how event dates were found).
+CREATE TABLE IF NOT EXISTS timexes (
+    timex_id    VARCHAR PRIMARY KEY,          -- doc_id || ':t' || ordinal
+    doc_id      VARCHAR NOT NULL,
+    text        VARCHAR NOT NULL,
+    date        DATE,
+    precision   VARCHAR NOT NULL,
+    rule        VARCHAR,
+    evidence_id VARCHAR NOT NULL
+);
+
 -- Lines seen in many documents of one site: learnt boilerplate, reused by the clean stage.
 CREATE TABLE IF NOT EXISTS site_lines (
     site        VARCHAR NOT NULL,
     line_norm   VARCHAR NOT NULL,
     doc_count   INTEGER NOT NULL,
     PRIMARY KEY (site, line_norm)
+);
+
+-- Small flags the build driver keeps between runs (e.g. fuse_stale = 'true' after a write).
+CREATE TABLE IF NOT EXISTS store_state (
+    key         VARCHAR PRIMARY KEY,
+    value       VARCHAR NOT NULL
+);
+
+-- One row per `dossier build` run that finished.
+CREATE TABLE IF NOT EXISTS builds (
+    build_id    VARCHAR PRIMARY KEY,
+    started_at  TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL,
+    inputs      VARCHAR[],
+    documents_ok      INTEGER NOT NULL,
+    documents_failed  INTEGER NOT NULL,
+    documents_skipped INTEGER NOT NULL,
+    documents_unchanged INTEGER NOT NULL,
+    seconds     DOUBLE NOT NULL
 );

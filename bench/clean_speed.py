@@ -1,0 +1,73 @@
+"""Cost of Dossier's clean stage on HTML against bare `trafilatura.extract`, same pages, same run.
+
+    .venv/bin/python bench/clean_speed.py [--set scrapinghub|trafilatura|dates] [--limit N] [--rounds R]
+
+Each page is timed with both systems in alternation, in CPU time of this process (the machine
+is shared, so wall time mostly measures other jobs);
+the report gives ms/page for each and the ratio Dossier / trafilatura (target: <= 1.2).
+A first untimed pass warms caches and loads models for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import statistics
+import time
+
+import trafilatura
+
+from dossier.clean import load_cleaner
+from dossier.errors import InputError
+from dossier.evaluate.clean_sets import default_root, pages
+from dossier.ingest.records import RawDocument
+from dossier.settings import load_settings
+
+
+def main() -> None:
+    """Run the benchmark and print one line per round and a summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", default="scrapinghub", choices=["scrapinghub", "trafilatura", "dates"])
+    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    cleaner = load_cleaner(load_settings())
+    docs = [
+        RawDocument(hashlib.sha256(p.html.encode("utf-8", "replace")).hexdigest(), p.key, p.key, p.html, "html",
+                    "utf-8", len(p.html))
+        for p in pages(args.set, default_root(), args.limit)
+    ]
+
+    def ours(doc: RawDocument) -> None:
+        try:
+            cleaner.analyse(doc, check_language=False)
+        except InputError:
+            pass
+
+    for doc in docs:  # warm-up: caches, lazy imports, the language model
+        trafilatura.extract(doc.raw)
+        ours(doc)
+    ratios = []
+    for rnd in range(args.rounds):
+        t_bare = t_ours = 0.0
+        for i, doc in enumerate(docs):
+            # Alternate which system goes first, so neither always meets a warm CPU cache.
+            order = (0, 1) if i % 2 == 0 else (1, 0)
+            for which in order:
+                t0 = time.process_time()
+                if which == 0:
+                    trafilatura.extract(doc.raw)
+                    t_bare += time.process_time() - t0
+                else:
+                    ours(doc)
+                    t_ours += time.process_time() - t0
+        ratio = t_ours / t_bare
+        ratios.append(ratio)
+        print(f"round {rnd + 1}: trafilatura.extract {t_bare / len(docs) * 1000:.1f} ms/page, "
+              f"dossier clean {t_ours / len(docs) * 1000:.1f} ms/page, ratio {ratio:.3f}")
+    print(f"{len(docs)} pages of {args.set}, {args.rounds} rounds: median ratio dossier/trafilatura "
+          f"{statistics.median(ratios):.3f} (target <= 1.2)")
+
+
+if __name__ == "__main__":
+    main()

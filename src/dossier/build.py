@@ -1,0 +1,386 @@
+"""The build driver: inputs → ingest → executor (pipeline) → store writer, batch by batch.
+
+The driver is the only writer of the store. It streams documents from ingest, drops
+those already stored (by content hash) before they reach the executor, groups the rest
+into batches, and writes each batch of results in one transaction as it comes back; it
+keeps nothing but the documents in flight, so its memory does not grow with the corpus.
+After each committed batch it runs `resolve.canonicalize_pending`, and at the end
+`fuse.refresh` (only when something was written since the last refresh); each manages
+its own transaction and must be safe to run again. A build killed at any point loses at most the batches in flight; started
+again, it skips what was committed and finishes the rest, each document stored once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+import dossier.clean
+from dossier.errors import DossierError, StoreError
+from dossier.fuse import refresh
+from dossier.ingest import iter_documents
+from dossier.ingest.paths import InputPath, expand_inputs
+from dossier.ingest.readers import JSONL_SUFFIXES, WARC_SUFFIXES
+from dossier.ingest.records import InputFailure, RawDocument
+from dossier.resolve import canonicalize_pending
+from dossier.scale.executor import BatchExecutor, SerialExecutor
+from dossier.settings import Settings
+from dossier.store import open_store
+from dossier.store.writer import (
+    DocMeta,
+    SiteLinesFn,
+    WriteStats,
+    known_doc_ids,
+    load_site_lines,
+    result_doc_id,
+    write_batch,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_SITE_LINE_MIN_DOCS = 3
+
+# A factory gets the settings and the learnt per-site boilerplate and returns an executor.
+ExecutorFactory = Callable[..., BatchExecutor]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressUpdate:
+    """Where a build is: documents handled so far (stored, failed, skipped or unchanged)."""
+
+    done: int
+    ok: int
+    failures: int
+    unchanged: int
+
+
+ProgressFn = Callable[[ProgressUpdate], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What a build did. Counts are of this build; `store_*` are the store's totals after it."""
+
+    db: str
+    inputs: tuple[str, ...]
+    ok: int
+    failed: int
+    skipped: int
+    unchanged: int
+    new_versions: int
+    entities: int
+    events: int
+    figures: int
+    quotes: int
+    seconds: float
+    store_documents: int = 0
+    store_entities: int = 0
+    failures: tuple[tuple[str, str], ...] = field(default=())  # (error_class, message), first few of this build
+
+    @property
+    def processed(self) -> int:
+        """Documents this build stored (ok, failed or skipped)."""
+        return self.ok + self.failed + self.skipped
+
+    @property
+    def docs_per_second(self) -> float:
+        """Documents processed per second of wall time."""
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """True when every input was already stored."""
+        return self.processed == 0
+
+    def summary(self) -> str:
+        """Return the plain-text summary printed after a build."""
+        if not self.inputs:
+            return f"store {self.db} is ready (schema up to date, {self.store_documents} documents)"
+        if self.nothing_to_do:
+            return (
+                f"nothing to do: all {self.unchanged} documents are already in {self.db} "
+                f"({self.seconds:.1f} s)"
+            )
+        lines = [
+            f"documents: {self.ok} ok, {self.failed} failed, {self.skipped} skipped"
+            + (f", {self.unchanged} unchanged" if self.unchanged else "")
+            + (f" ({self.new_versions} new versions of changed inputs)" if self.new_versions else ""),
+            f"extracted: {self.entities} entities, {self.events} events, {self.figures} figures, "
+            f"{self.quotes} quotes",
+            f"time: {self.seconds:.1f} s, {self.docs_per_second:.1f} docs/s",
+            f"store: {self.db} ({self.store_documents} documents, {self.store_entities} canonical entities)",
+        ]
+        if self.failed or self.skipped:
+            lines.append(f"see every failed or skipped document with `dossier status --db {self.db}`")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data."""
+        data = asdict(self)
+        data["docs_per_second"] = round(self.docs_per_second, 3)
+        data["failures"] = [list(f) for f in self.failures]
+        return data
+
+
+class StrictBuildError(DossierError):
+    """Raised by `build(..., strict=True)` after a build with failed or skipped documents."""
+
+    def __init__(self, report: BuildReport) -> None:
+        n = report.failed + report.skipped
+        super().__init__(
+            f"{n} document{'s' if n != 1 else ''} failed or were skipped (--strict); "
+            f"see them with `dossier status --db {report.db}`"
+        )
+        self.report = report
+
+
+def _make_executor(
+    executor: BatchExecutor | ExecutorFactory | None, settings: Settings, site_lines: dict[str, frozenset[str]]
+) -> tuple[BatchExecutor, bool]:
+    """Return the executor to use and whether the driver owns (and closes) it."""
+    if executor is None:
+        return SerialExecutor(settings, site_lines=site_lines), True
+    if isinstance(executor, type) or not hasattr(executor, "run"):
+        return executor(settings, site_lines=site_lines), True
+    return executor, False
+
+
+def _store_step(step: Callable[[], object], what: str) -> None:
+    # The hooks manage their own transactions (a nested BEGIN would abort ours); both are
+    # re-runnable, so a build killed during one simply redoes it next time.
+    try:
+        step()
+    except DossierError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a bug in a later stage must not lose the stored documents
+        log.debug("%s failed", what, exc_info=True)
+        raise StoreError(
+            f"{what} failed ({type(err).__name__}: {err}); the stored documents are kept; "
+            "run the build again, and report the error if it persists"
+        ) from err
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _site_line_fn() -> SiteLinesFn | None:
+    # The clean stage provides `site_lines(article)`; without it no boilerplate is learnt.
+    fn = getattr(dossier.clean, "site_lines", None)
+    return fn if callable(fn) else None
+
+
+def build(
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    db: str | os.PathLike[str],
+    settings: Settings,
+    executor: BatchExecutor | ExecutorFactory | None = None,
+    strict: bool = False,
+    progress: ProgressFn | None = None,
+) -> BuildReport:
+    """Build (or update) the store at `db` from `inputs`; return what was done.
+
+    With no inputs the store is only created or migrated. `executor` is a BatchExecutor
+    (the caller closes it) or a factory called as `factory(settings, site_lines=...)`
+    (default: SerialExecutor in this process). `strict` raises StrictBuildError after the
+    build when any document failed or was skipped; everything is stored either way.
+    """
+    started = time.perf_counter()
+    started_at = dt.datetime.now()
+    db_path = Path(db)
+    con = open_store(db_path)
+    try:
+        if not inputs:
+            return BuildReport(str(db), (), 0, 0, 0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started,
+                               store_documents=_count(con, "SELECT count(*) FROM documents"),
+                               store_entities=_count(con, "SELECT count(*) FROM entities"))
+        report = _run(inputs, con=con, db_path=db_path, settings=settings, executor=executor, progress=progress,
+                      started=started, started_at=started_at)
+    finally:
+        con.close()
+    if strict and (report.failed or report.skipped):
+        raise StrictBuildError(report)
+    return report
+
+
+def _run(
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    settings: Settings,
+    executor: BatchExecutor | ExecutorFactory | None,
+    progress: ProgressFn | None,
+    started: float,
+    started_at: dt.datetime,
+) -> BuildReport:
+    batch_size = max(1, int(settings.get("build.batch_size", DEFAULT_BATCH_SIZE)))
+    min_docs = int(settings.get("clean.site_line_min_docs", DEFAULT_SITE_LINE_MIN_DOCS))
+    site_fn = _site_line_fn()
+    learnt = load_site_lines(con, min_docs)
+    runner, owned = _make_executor(executor, settings, learnt)
+    # A second connection to the same database for look-ups made while the executor pulls
+    # batches (a pool may pull from another thread; a DuckDB connection is per thread).
+    lookup = con.cursor()
+    pending: deque[InputFailure] = deque()
+    in_flight: dict[str, DocMeta] = {}
+    totals = WriteStats()
+    unchanged = 0
+    failures: list[tuple[str, str]] = []
+    exclude = [db_path, Path(f"{db_path}.wal")]
+
+    def report_progress() -> None:
+        if progress is not None:
+            progress(ProgressUpdate(totals.ok + totals.failed + totals.skipped + unchanged, totals.ok,
+                                    totals.failed + totals.skipped, unchanged))
+
+    def batches() -> Iterator[list[RawDocument]]:
+        nonlocal unchanged
+        chunk: list[RawDocument | InputFailure] = []
+
+        def flush() -> list[RawDocument]:
+            nonlocal unchanged
+            ids = [item.doc_id for item in chunk if item.doc_id]
+            known = known_doc_ids(lookup, ids)
+            docs: list[RawDocument] = []
+            for item in chunk:
+                if item.doc_id in known:
+                    unchanged += 1
+                elif isinstance(item, RawDocument):
+                    in_flight[item.doc_id] = DocMeta(item.media_type, item.encoding, item.byte_size, item.url,
+                                                     item.raw, item.hints)
+                    docs.append(item)
+                else:
+                    pending.append(item)
+            chunk.clear()
+            if known:
+                report_progress()
+            return docs
+
+        for item in iter_documents(inputs, settings=settings, exclude=exclude):
+            chunk.append(item)
+            if len(chunk) >= batch_size:
+                docs = flush()
+                # An empty batch still carries the failures gathered so far to the writer.
+                if docs or len(pending) >= batch_size:
+                    yield docs
+        if chunk:
+            docs = flush()
+            if docs:
+                yield docs
+
+    def write(results: Sequence[Any]) -> None:
+        nonlocal totals
+        batch = list(results)
+        while pending:
+            batch.append(pending.popleft())
+        if not batch:
+            return
+        meta = {}
+        for r in batch:
+            doc_id = result_doc_id(r)
+            if doc_id in in_flight:
+                meta[doc_id] = in_flight.pop(doc_id)
+        stats = write_batch(con, batch, meta=meta, site_lines=site_fn)
+        totals = totals + stats
+        for r in batch:
+            if isinstance(r, InputFailure) and len(failures) < 20:
+                failures.append((r.error_class, r.message))
+        if stats.ok:
+            _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")
+        log.info("batch stored: %d ok, %d failed, %d skipped (%d documents stored so far)",
+                 stats.ok, stats.failed, stats.skipped, totals.ok + totals.failed + totals.skipped)
+        report_progress()
+
+    try:
+        for results in runner.run(batches()):
+            write(results)
+        write([])  # failures read after the last batch of documents
+    finally:
+        if owned:
+            runner.close()
+        lookup.close()
+    # Rows left unresolved by a build killed between a batch and its resolution.
+    _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")
+    stale = con.execute("SELECT value FROM store_state WHERE key = 'fuse_stale'").fetchone()
+    if stale and stale[0] == "true":
+        _store_step(lambda: refresh(con, settings), "fusing across sources")
+        con.execute("UPDATE store_state SET value = 'false' WHERE key = 'fuse_stale'")
+    seconds = time.perf_counter() - started
+    report = BuildReport(
+        db=str(db_path),
+        inputs=tuple(os.fspath(i) for i in inputs),
+        ok=totals.ok,
+        failed=totals.failed,
+        skipped=totals.skipped,
+        unchanged=unchanged + totals.already_stored,
+        new_versions=totals.new_versions,
+        entities=totals.entities,
+        events=totals.events,
+        figures=totals.figures,
+        quotes=totals.quotes,
+        seconds=seconds,
+        store_documents=_count(con, "SELECT count(*) FROM documents"),
+        store_entities=_count(con, "SELECT count(*) FROM entities WHERE merged_into IS NULL"),
+        failures=tuple(failures),
+    )
+    _record_build(con, report, started_at)
+    return report
+
+
+def _record_build(con: duckdb.DuckDBPyConnection, report: BuildReport, started_at: dt.datetime) -> None:
+    finished = dt.datetime.now()
+    build_id = hashlib.sha256(f"{started_at.isoformat()}:{os.getpid()}:{report.db}".encode()).hexdigest()[:16]
+    con.execute(
+        "INSERT INTO builds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [build_id, started_at, finished, list(report.inputs), report.ok, report.failed, report.skipped,
+         report.unchanged, report.seconds],
+    )
+
+
+def count_documents(inputs: Sequence[str | os.PathLike[str]], *, settings: Settings) -> int:
+    """Return about how many documents `inputs` hold, cheaply (for a progress bar's ETA).
+
+    Files count one each, JSONL files one per non-blank line, WARC files one per response
+    record; nothing is decoded or kept in memory.
+    """
+    import gzip
+
+    total = 0
+    for item in expand_inputs(list(inputs)):
+        if not isinstance(item, InputPath):
+            total += 1
+            continue
+        lowered = item.display.lower()
+        base = lowered.removesuffix(".gz")
+        opener: Any = gzip.open if lowered.endswith(".gz") else open
+        try:
+            if base.endswith(JSONL_SUFFIXES):
+                with opener(item.source, "rb") as fh:
+                    total += sum(1 for line in fh if line.strip())
+            elif base.endswith(WARC_SUFFIXES):
+                from warcio.archiveiterator import ArchiveIterator
+
+                with opener(item.source, "rb") as fh:
+                    total += sum(1 for r in ArchiveIterator(fh) if r.rec_type in ("response", "resource"))
+            else:
+                total += 1
+        except Exception:  # noqa: BLE001 - a bad file is counted once; ingest reports it properly
+            total += 1
+    return total
+
+
+__all__ = ["BuildReport", "ProgressUpdate", "StrictBuildError", "build", "count_documents"]

@@ -1,0 +1,191 @@
+-- Cross-source tables written by `dossier.fuse.refresh` (documented in docs/views.md).
+-- Created once with IF NOT EXISTS; every refresh replaces their rows in one transaction,
+-- so readers always see one consistent generation. Derived data only: drop them and
+-- rebuild with `dossier fuse --db FILE` at any time.
+
+CREATE TABLE IF NOT EXISTS fuse_state (
+    fingerprint     VARCHAR NOT NULL,      -- hash of the inputs and fuse settings of the last refresh
+    refreshed_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    seconds         DOUBLE NOT NULL,       -- wall time of that refresh
+    n_documents     INTEGER NOT NULL,
+    n_events        INTEGER NOT NULL,
+    n_fused_events  INTEGER NOT NULL
+);
+
+-- MinHash signature per document body (cache: a document is hashed once per parameter set).
+CREATE TABLE IF NOT EXISTS doc_signatures (
+    doc_id      VARCHAR PRIMARY KEY,
+    params      VARCHAR NOT NULL,          -- "num_perm/seed/shingle_words": a change re-hashes
+    n_shingles  INTEGER NOT NULL,
+    hashvalues  UBIGINT[] NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS doc_duplicates (
+    doc_id      VARCHAR NOT NULL,          -- the copy
+    copy_of     VARCHAR NOT NULL,          -- the original of its group (earliest published, then doc_id)
+    similarity  DOUBLE NOT NULL,           -- estimated Jaccard similarity of word shingles
+    method      VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS doc_sources (
+    doc_id        VARCHAR PRIMARY KEY,
+    source_group  VARCHAR NOT NULL,        -- doc_id of the group's original; copies share it
+    is_copy       BOOLEAN NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS fused_events (
+    fused_event_id  VARCHAR PRIMARY KEY,
+    type            VARCHAR NOT NULL,
+    mode            VARCHAR,
+    date            DATE,
+    precision       VARCHAR NOT NULL,
+    date_start      DATE,
+    date_end        DATE,
+    place           VARCHAR,
+    negated         BOOLEAN NOT NULL,
+    actors          VARCHAR[] NOT NULL,
+    actor_ids       VARCHAR[] NOT NULL,
+    targets         VARCHAR[] NOT NULL,
+    target_ids      VARCHAR[] NOT NULL,
+    sources         VARCHAR[] NOT NULL,
+    n_mentions      INTEGER NOT NULL,
+    n_documents     INTEGER NOT NULL,
+    n_sources       INTEGER NOT NULL,
+    documents       VARCHAR[] NOT NULL,
+    doc_ids         VARCHAR[] NOT NULL,
+    outlets         VARCHAR[] NOT NULL,
+    first_reported  DATE,
+    first_doc_id    VARCHAR NOT NULL,
+    evidence        VARCHAR[] NOT NULL,
+    evidence_ids    VARCHAR[] NOT NULL,
+    quad_class      VARCHAR NOT NULL,
+    weight          DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS fused_event_members (
+    fused_event_id  VARCHAR NOT NULL,
+    event_id        VARCHAR NOT NULL,
+    doc_id          VARCHAR NOT NULL,
+    document        VARCHAR NOT NULL,
+    outlet          VARCHAR,
+    published_date  DATE,
+    date            DATE,
+    precision       VARCHAR NOT NULL,
+    negated         BOOLEAN NOT NULL,
+    evidence_id     VARCHAR NOT NULL,
+    evidence        VARCHAR NOT NULL,
+    is_copy         BOOLEAN NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS fused_event_participants (
+    fused_event_id  VARCHAR NOT NULL,
+    role            VARCHAR NOT NULL,      -- actor | target
+    position        INTEGER NOT NULL,
+    entity_key      VARCHAR NOT NULL,      -- canonical entity_id, or "text:<lower name>" for free text
+    entity_id       VARCHAR,
+    name            VARCHAR NOT NULL,
+    country         VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS figure_series (
+    series_id       VARCHAR PRIMARY KEY,
+    category        VARCHAR NOT NULL,
+    unit            VARCHAR,
+    subject         VARCHAR,
+    n_figures       INTEGER NOT NULL,
+    n_documents     INTEGER NOT NULL,
+    n_sources       INTEGER NOT NULL,
+    first_as_of     DATE,
+    last_as_of      DATE,
+    first_value     DOUBLE,
+    last_value      DOUBLE,
+    min_value       DOUBLE NOT NULL,
+    max_value       DOUBLE NOT NULL,
+    trend           VARCHAR NOT NULL,      -- rising | falling | flat | mixed | undated
+    goes_backwards  BOOLEAN NOT NULL,
+    outlets         VARCHAR[] NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS figure_series_members (
+    series_id       VARCHAR NOT NULL,
+    figure_id       VARCHAR NOT NULL,
+    ordinal         INTEGER NOT NULL,
+    doc_id          VARCHAR NOT NULL,
+    document        VARCHAR NOT NULL,
+    outlet          VARCHAR,
+    value           DOUBLE NOT NULL,
+    qualifier       VARCHAR,
+    unit            VARCHAR,
+    subject         VARCHAR,
+    as_of           DATE,
+    as_of_precision VARCHAR NOT NULL,
+    backwards       BOOLEAN NOT NULL,
+    evidence_id     VARCHAR NOT NULL,
+    evidence        VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS contradictions (
+    contradiction_id VARCHAR PRIMARY KEY,
+    kind            VARCHAR NOT NULL,      -- figure_value | event_negation | event_date
+    description     VARCHAR NOT NULL,
+    a_ids           VARCHAR[] NOT NULL,
+    a_value         VARCHAR NOT NULL,
+    a_documents     VARCHAR[] NOT NULL,
+    a_outlets       VARCHAR[] NOT NULL,
+    a_evidence      VARCHAR[] NOT NULL,
+    a_evidence_ids  VARCHAR[] NOT NULL,
+    b_ids           VARCHAR[] NOT NULL,
+    b_value         VARCHAR NOT NULL,
+    b_documents     VARCHAR[] NOT NULL,
+    b_outlets       VARCHAR[] NOT NULL,
+    b_evidence      VARCHAR[] NOT NULL,
+    b_evidence_ids  VARCHAR[] NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS dyad_events (
+    fused_event_id  VARCHAR NOT NULL,
+    level           VARCHAR NOT NULL,      -- entity | country
+    actor           VARCHAR NOT NULL,
+    actor_name      VARCHAR NOT NULL,
+    target          VARCHAR NOT NULL,
+    target_name     VARCHAR NOT NULL,
+    month           DATE NOT NULL,
+    type            VARCHAR NOT NULL,
+    mode            VARCHAR,
+    quad_class      VARCHAR NOT NULL,
+    weight          DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS dyad_monthly (
+    level           VARCHAR NOT NULL,
+    actor           VARCHAR NOT NULL,
+    actor_name      VARCHAR NOT NULL,
+    target          VARCHAR NOT NULL,
+    target_name     VARCHAR NOT NULL,
+    month           DATE NOT NULL,
+    type            VARCHAR NOT NULL,
+    n_events        INTEGER NOT NULL,
+    weight_sum      DOUBLE NOT NULL
+);
+
+CREATE OR REPLACE VIEW dyad_trend AS
+SELECT level, actor, actor_name, target, target_name, month,
+       count(*)::INTEGER AS n_events,
+       count(*) FILTER (WHERE quad_class LIKE '%cooperation')::INTEGER AS n_cooperation,
+       count(*) FILTER (WHERE quad_class LIKE '%conflict')::INTEGER AS n_conflict,
+       round(sum(weight), 2) AS score,
+       round(avg(weight), 2) AS mean_weight
+FROM dyad_events
+GROUP BY ALL;
+
+CREATE OR REPLACE VIEW timeline AS
+SELECT fused_event_id, date, precision, date_start, type, mode, negated, actors, targets, place,
+       outlets, n_documents, n_sources, evidence[1] AS evidence_line, first_reported
+FROM fused_events
+ORDER BY date_start NULLS LAST, precision, type, fused_event_id;
+
+CREATE OR REPLACE VIEW fused_event_outlets AS
+SELECT fused_event_id, outlet, count(*)::INTEGER AS n_mentions, bool_and(is_copy) AS only_copies
+FROM fused_event_members
+WHERE outlet IS NOT NULL
+GROUP BY ALL;

@@ -1,0 +1,220 @@
+"""Event fusion: the same real-world event reported by several articles becomes one.
+
+Events fuse when they have the same type and `negated`, compatible modes, compatible
+participants and compatible dates (rules in docs/views.md, "fused_events"). Clusters are
+built greedily in a fixed order (finest precision first, then date, then event_id), with
+complete linkage (a new member must be compatible with every member), so the result never
+depends on the order documents were stored, and a coarse date ("2021") cannot bridge two
+different visits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dossier.fuse.config import FuseConfig
+from dossier.fuse.records import PRECISION_RANK, Doc, EventRow, Party, date_interval, interval_gap, stable_id
+
+
+def participants_compatible(a: EventRow, b: EventRow, symmetric: frozenset[str], *, by_country: bool = False) -> bool:
+    """Return True when two events can be about the same participants.
+
+    Aligned roles: a shared actor and targets not disjoint (when both have targets), or a
+    shared target and actors not disjoint. For symmetric types ("talks between X and Y")
+    roles may be swapped: two shared participants (or all of the smaller side) suffice.
+    `by_country` also counts two participants of one country as shared (for contradictions).
+    """
+    a_act, b_act = _keys(a.actors, by_country), _keys(b.actors, by_country)
+    a_tg, b_tg = _keys(a.targets, by_country), _keys(b.targets, by_country)
+    if a_act & b_act and (not a_tg or not b_tg or a_tg & b_tg):
+        return True
+    if a_tg & b_tg and (not a_act or not b_act or a_act & b_act):
+        return True
+    if a.type in symmetric:
+        pa = {p.key for p in a.actors + a.targets}
+        pb = {p.key for p in b.actors + b.targets}
+        need = min(2, len(pa), len(pb))
+        return need > 0 and len(pa & pb) >= need
+    return False
+
+
+def _keys(parties: Iterable[Party], by_country: bool) -> set[str]:
+    keys = {p.key for p in parties}
+    if by_country:
+        keys |= {f"country:{p.country}" for p in parties if p.country}
+    return keys
+
+
+@dataclass(slots=True)
+class _Cluster:
+    pos: int
+    first: EventRow
+    members: list[EventRow] = field(default_factory=list)
+    docs: set[str] = field(default_factory=set)
+    modes: set[str] = field(default_factory=set)
+    lo: dt.date | None = None  # intersection of member intervals (None: all unknown)
+    hi: dt.date | None = None
+
+    def add(self, ev: EventRow) -> None:
+        self.members.append(ev)
+        self.docs.add(ev.doc_id)
+        if ev.mode:
+            self.modes.add(ev.mode)
+        iv = ev.interval
+        if iv is not None:
+            self.lo = iv[0] if self.lo is None else max(self.lo, iv[0])
+            self.hi = iv[1] if self.hi is None else min(self.hi, iv[1])
+
+
+def _compatible(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: dict[str, Doc]) -> bool:
+    if ev.doc_id in cl.docs:
+        return False  # the extractor already split one article's actions
+    if ev.mode and cl.modes and cl.modes != {ev.mode}:
+        return False
+    iv = ev.interval
+    gap = config.max_date_gap_days
+    if iv is not None and cl.lo is not None and cl.hi is not None:
+        if (iv[0] - cl.hi).days > gap or (cl.lo - iv[1]).days > gap:
+            return False
+    elif iv is None and cl.lo is not None:
+        published = docs[ev.doc_id].published
+        # An undated report cannot be about something that happened after it was published.
+        if published is not None and (cl.lo - published).days > gap:
+            return False
+    symmetric = config.weights.symmetric
+    return all(participants_compatible(ev, m, symmetric) for m in cl.members)
+
+
+def cluster_events(events: list[EventRow], config: FuseConfig, docs: dict[str, Doc]) -> list[list[EventRow]]:
+    """Group events into fused clusters; every event is in exactly one cluster."""
+    order = sorted(
+        events,
+        key=lambda e: (PRECISION_RANK.get(e.precision, 3), e.date or dt.date.max, e.event_id),
+    )
+    clusters: list[_Cluster] = []
+    index: dict[tuple[str, bool, str], list[int]] = defaultdict(list)
+    for ev in order:
+        cand_ids: set[int] = set()
+        for p in ev.actors + ev.targets:
+            cand_ids.update(index.get((ev.type, ev.negated, p.key), ()))
+        cands = [clusters[i] for i in sorted(cand_ids) if _compatible(ev, clusters[i], config, docs)]
+        chosen: _Cluster | None = None
+        if len(cands) == 1:
+            chosen = cands[0]
+        elif cands and ev.precision == "day":
+            # A day-precise report goes to the nearest, best-matching cluster.
+            chosen = min(cands, key=lambda c: (-_shared(ev, c), _distance(ev, c), c.first.event_id))
+        # Coarser or unknown dates with several candidates are ambiguous: keep them apart.
+        if chosen is None:
+            chosen = _Cluster(pos=len(clusters), first=ev)
+            clusters.append(chosen)
+        pos = chosen.pos
+        chosen.add(ev)
+        for p in ev.actors + ev.targets:
+            key = (ev.type, ev.negated, p.key)
+            if not index[key] or index[key][-1] != pos:
+                index[key].append(pos)
+    return [c.members for c in clusters]
+
+
+def _shared(ev: EventRow, cl: _Cluster) -> int:
+    keys = {p.key for p in ev.actors + ev.targets}
+    return max(len(keys & {p.key for p in m.actors + m.targets}) for m in cl.members)
+
+
+def _distance(ev: EventRow, cl: _Cluster) -> int:
+    iv = ev.interval
+    if iv is None or cl.lo is None or cl.hi is None:
+        return 10**6
+    return interval_gap(iv, (min(cl.lo, cl.hi), max(cl.lo, cl.hi)))
+
+
+@dataclass(frozen=True, slots=True)
+class FusedEvent:
+    """One fused event with everything the tables need."""
+
+    fused_event_id: str
+    type: str
+    mode: str | None
+    date: dt.date | None
+    precision: str
+    place: str | None
+    negated: bool
+    actors: tuple[Party, ...]
+    targets: tuple[Party, ...]
+    sources: tuple[str, ...]
+    members: tuple[EventRow, ...]  # earliest report first
+    doc_ids: tuple[str, ...]
+    first_doc_id: str
+    first_reported: dt.date | None
+
+    @property
+    def interval(self) -> tuple[dt.date, dt.date] | None:
+        """The days `date` covers at `precision`."""
+        return date_interval(self.date, self.precision)
+
+
+def _most_common(values: Iterable[str | None]) -> str | None:
+    counts = Counter(v for v in values if v)
+    if not counts:
+        return None
+    return min(counts, key=lambda v: (-counts[v], v))
+
+
+def fuse(members: list[EventRow], docs: dict[str, Doc]) -> FusedEvent:
+    """Summarise one cluster: best-resolved date, canonical participants, earliest report."""
+
+    def report_key(e: EventRow) -> tuple[bool, dt.date, str, str]:
+        pub = docs[e.doc_id].published
+        return (pub is None, pub or dt.date.max, e.doc_id, e.event_id)
+
+    ordered = sorted(members, key=report_key)
+    best_rank = min(PRECISION_RANK.get(e.precision, 3) for e in ordered)
+    finest = [e for e in ordered if PRECISION_RANK.get(e.precision, 3) == best_rank and e.date is not None]
+    if finest:
+        counts = Counter(e.date for e in finest)
+        date: dt.date | None = min(counts, key=lambda d: (-counts[d], d))
+        precision = finest[0].precision
+    else:
+        date, precision = None, "unknown"
+    role_count: dict[str, Counter[str]] = defaultdict(Counter)
+    party: dict[str, Party] = {}
+    first_seen: dict[str, tuple[int, int]] = {}
+    for i, e in enumerate(ordered):
+        for role, parties in (("actor", e.actors), ("target", e.targets)):
+            for j, p in enumerate(parties):
+                role_count[p.key][role] += 1
+                party.setdefault(p.key, p)
+                first_seen.setdefault(p.key, (i, j if role == "actor" else 100 + j))
+    actors: list[Party] = []
+    targets: list[Party] = []
+    for key in sorted(party, key=lambda k: (-sum(role_count[k].values()), first_seen[k], k)):
+        # A participant coded in both roles (swapped symmetric reports) keeps its majority role.
+        (actors if role_count[key]["actor"] >= role_count[key]["target"] else targets).append(party[key])
+    doc_ids = tuple(dict.fromkeys(e.doc_id for e in ordered))
+    first = ordered[0]
+    return FusedEvent(
+        fused_event_id=stable_id("fe_", (e.event_id for e in members)),
+        type=first.type,
+        mode=_most_common(e.mode for e in ordered),
+        date=date,
+        precision=precision,
+        place=_most_common(e.place for e in ordered),
+        negated=first.negated,
+        actors=tuple(actors),
+        targets=tuple(targets),
+        sources=tuple(sorted({e.source for e in ordered if e.source})),
+        members=tuple(ordered),
+        doc_ids=doc_ids,
+        first_doc_id=first.doc_id,
+        first_reported=docs[first.doc_id].published,
+    )
+
+
+def fuse_events(events: list[EventRow], config: FuseConfig, docs: dict[str, Doc]) -> list[FusedEvent]:
+    """Cluster and summarise every event; sorted by fused_event_id."""
+    fused = [fuse(members, docs) for members in cluster_events(events, config, docs)]
+    return sorted(fused, key=lambda f: f.fused_event_id)

@@ -1,0 +1,138 @@
+"""The build driver on real files into a real DuckDB store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dossier.build import BuildReport, ProgressUpdate, StrictBuildError, build
+from dossier.settings import Settings
+from dossier.store import open_store
+from build_helpers import ModelsExecutor, article, write_corpus
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "AND table_name NOT IN ('builds', 'store_state', 'fuse_state') ORDER BY 1").fetchall()]
+        return {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}  # type: ignore[index]
+    finally:
+        con.close()
+
+
+def test_build_stores_documents_and_records_failures(tmp_path: Path, settings: Settings,
+                                                     executor: ModelsExecutor) -> None:
+    corpus = write_corpus(tmp_path / "corpus", n_text=3)
+    db = tmp_path / "store.duckdb"
+    seen: list[ProgressUpdate] = []
+    report = build([corpus, tmp_path / "nowhere.txt"], db=db, settings=settings, executor=executor,
+                   progress=seen.append)
+    # 3 stories + 1 page + 1 JSONL line read; empty, JPEG, bad JSONL line, missing path fail.
+    assert executor.documents == 5
+    assert report.ok + report.skipped + report.failed == 9
+    assert report.failed >= 4
+    assert report.ok >= 4
+    assert report.entities > 0
+    con = duckdb.connect(str(db), read_only=True)
+    by_class = dict(con.execute("SELECT error_class, count(*) FROM failures GROUP BY 1").fetchall())
+    assert {"EmptyInput": 1, "BinaryInput": 1, "InvalidJSONL": 1, "NotFound": 1}.items() <= by_class.items()
+    assert con.execute("SELECT count(*), count(DISTINCT doc_id) FROM documents").fetchone() == (9, 9)
+    assert con.execute("SELECT count(*) FROM documents WHERE status = 'ok'").fetchone() == (report.ok,)
+    # The failed JSONL line names its line; the good one kept its metadata.
+    assert con.execute("SELECT message FROM failures WHERE error_class = 'InvalidJSONL'").fetchone() == (
+        f"{corpus}/wire.jsonl: line 2: not valid JSON (column 10: Unterminated string starting at); "
+        "fix or remove the line",)
+    assert con.execute("SELECT name, encoding, byte_size > 0 FROM documents WHERE name = 'wire-7'").fetchone() == (
+        "wire-7", "utf-8", True)
+    con.close()
+    assert seen and seen[-1].done == 9 and seen[-1].failures == report.failed + report.skipped
+    assert "documents: " in report.summary() and "docs/s" in report.summary()
+
+
+def test_build_again_does_nothing_and_says_so(tmp_path: Path, settings: Settings, executor: ModelsExecutor) -> None:
+    corpus = write_corpus(tmp_path / "corpus", n_text=2)
+    db = tmp_path / "store.duckdb"
+    first = build([corpus], db=db, settings=settings, executor=executor)
+    before = table_counts(db)
+    sent = executor.documents
+    again = build([corpus], db=db, settings=settings, executor=executor)
+    assert executor.documents == sent  # nothing reached the pipeline
+    assert again.nothing_to_do and again.processed == 0
+    assert again.unchanged == first.processed
+    assert again.summary().startswith(f"nothing to do: all {first.processed} documents are already in {db} (")
+    assert table_counts(db) == before
+
+
+def test_build_changed_file_is_a_new_version(tmp_path: Path, settings: Settings, executor: ModelsExecutor) -> None:
+    corpus = write_corpus(tmp_path / "corpus", n_text=2, with_bad=False)
+    db = tmp_path / "store.duckdb"
+    build([corpus], db=db, settings=settings, executor=executor)
+    story = corpus / "story_001.txt"
+    story.write_text(article(1).replace("Maria Okafor", "Maria Okafor-Bello"), encoding="utf-8")
+    report = build([corpus], db=db, settings=settings, executor=executor)
+    assert (report.processed, report.new_versions, report.unchanged) == (1, 1, 3)
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT version, supersedes IS NOT NULL FROM documents WHERE source = ? ORDER BY version",
+                       [str(story)]).fetchall()
+    assert rows == [(1, False), (2, True)]
+    assert con.execute("SELECT count(*) FROM current_documents WHERE source = ?", [str(story)]).fetchone() == (1,)
+    con.close()
+
+
+def test_build_strict_raises_after_storing_everything(tmp_path: Path, settings: Settings,
+                                                      executor: ModelsExecutor) -> None:
+    corpus = write_corpus(tmp_path / "corpus", n_text=1)
+    db = tmp_path / "store.duckdb"
+    with pytest.raises(StrictBuildError) as info:
+        build([corpus], db=db, settings=settings, executor=executor, strict=True)
+    report = info.value.report
+    assert report.failed >= 3
+    assert str(info.value).endswith(f"(--strict); see them with `dossier status --db {db}`")
+    assert table_counts(db)["documents"] == report.processed
+
+
+def test_build_without_inputs_creates_the_store(tmp_path: Path, settings: Settings) -> None:
+    db = tmp_path / "new.duckdb"
+    report = build([], db=db, settings=settings)
+    assert report.summary() == f"store {db} is ready (schema up to date, 0 documents)"
+    assert "documents" in table_counts(db)
+
+
+def test_build_ignores_its_own_store_inside_an_input_folder(tmp_path: Path, settings: Settings,
+                                                            executor: ModelsExecutor) -> None:
+    corpus = write_corpus(tmp_path / "corpus", n_text=1, with_bad=False)
+    db = corpus / "store.duckdb"
+    build([corpus], db=db, settings=settings, executor=executor)
+    report = build([corpus], db=db, settings=settings, executor=executor)
+    assert report.nothing_to_do
+
+
+def test_build_passes_learnt_site_lines_to_the_executor_factory(tmp_path: Path, settings: Settings,
+                                                                executor: ModelsExecutor) -> None:
+    db = tmp_path / "store.duckdb"
+    con = open_store(db)
+    con.execute("INSERT INTO site_lines VALUES ('harbourtimes', 'share this article', 5), "
+                "('harbourtimes', 'rare line', 1)")
+    con.close()
+    got: list[dict[str, frozenset[str]]] = []
+
+    def factory(settings: Settings, *, site_lines: dict[str, frozenset[str]]) -> ModelsExecutor:
+        got.append(site_lines)
+        return executor
+
+    corpus = write_corpus(tmp_path / "corpus", n_text=1, with_bad=False)
+    report = build([corpus], db=db, settings=settings, executor=factory)
+    assert got == [{"harbourtimes": frozenset({"share this article"})}]
+    assert isinstance(report, BuildReport) and report.processed == 3
+
+
+def test_build_batches_follow_the_batch_size(tmp_path: Path, settings: Settings, executor: ModelsExecutor) -> None:
+    corpus = write_corpus(tmp_path / "corpus", n_text=4, with_bad=False)
+    small = Settings(values={**settings.values, "build": {"batch_size": 2}}, extra_files=settings.extra_files)
+    report = build([corpus], db=tmp_path / "s.duckdb", settings=small, executor=executor)
+    assert report.processed == 6
+    assert executor.batches == 3

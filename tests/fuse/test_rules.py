@@ -1,0 +1,92 @@
+"""Unit rules of the fuse stage: date intervals, participant compatibility, subjects, config errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dossier.errors import ConfigError
+from dossier.fuse.config import load_config, load_weights
+from dossier.fuse.events import participants_compatible
+from dossier.fuse.figures import content_words, subject_score
+from dossier.fuse.records import EventRow, Party, date_interval, interval_gap
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "gap"),
+    [
+        ((D(2021, 3, 1), "month"), (D(2021, 3, 26), "day"), 0),  # March 2021 fits 26 March
+        ((D(2021, 1, 1), "year"), (D(2021, 6, 20), "day"), 0),
+        ((D(2021, 6, 20), "day"), (D(2021, 7, 2), "day"), 12),
+        ((D(2021, 2, 1), "month"), (D(2021, 3, 2), "day"), 2),  # February has 28 days
+        ((D(2021, 1, 21), "day"), (D(2022, 1, 20), "day"), 364),
+    ],
+)
+def test_rules_date_gap_is_precision_aware(a: tuple[dt.date, str], b: tuple[dt.date, str], gap: int) -> None:
+    ia, ib = date_interval(*a), date_interval(*b)
+    assert ia is not None and ib is not None
+    assert interval_gap(ia, ib) == gap == interval_gap(ib, ia)
+
+
+def _ev(etype: str, actors: list[str], targets: list[str]) -> EventRow:
+    def party(name: str) -> Party:
+        return Party(name, name, name, None)
+
+    return EventRow("e", "d", etype, None, None, "unknown", None, False, None, "x", "", (),
+                    tuple(party(a) for a in actors), tuple(party(t) for t in targets))
+
+
+SYM = frozenset({"CONSULT", "AGREE", "COOPERATE"})
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "ok"),
+    [
+        (("CONSULT", ["Fomin"], ["Hlaing"]), ("CONSULT", ["Fomin"], ["Hlaing"]), True),
+        (("CONSULT", ["Fomin"], ["Hlaing"]), ("CONSULT", ["Hlaing"], ["Fomin"]), True),  # swapped, symmetric
+        (("AID", ["Russia"], ["Army"]), ("AID", ["Army"], ["Russia"]), False),  # direction matters
+        (("CONSULT", ["Hlaing"], ["Russia"]), ("CONSULT", ["Hlaing"], ["Patrushev"]), False),  # other host
+        (("AID", ["Russia"], ["Army"]), ("AID", ["Russia"], []), True),  # target not reported
+        (("AGREE", ["USDP", "United Russia"], []), ("AGREE", ["United Russia"], ["USDP"]), True),
+        (("ASSAULT", [], []), ("ASSAULT", [], []), False),  # nothing shared
+    ],
+)
+def test_rules_participants_compatible(a: tuple[Any, ...], b: tuple[Any, ...], ok: bool) -> None:
+    assert participants_compatible(_ev(*a), _ev(*b), SYM) is ok
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("people killed in the crackdown on dissent since the Feb. 1 coup",
+         "civilians killed by the military since the 2021 coup", True),
+        ("people killed in the crackdown", "people killed by the earthquake in Sagaing", False),
+        ("people killed in Gaza since October", "people killed in Sudan since April", False),
+        ("protesters detained", "protester detained", True),
+        ("people killed", "people killed in the earthquake", False),  # a bare toll does not bridge tolls
+    ],
+)
+def test_rules_figure_subjects(settings: Any, a: str, b: str, same: bool) -> None:
+    config = load_config(settings)
+    score = subject_score(content_words(a, config), content_words(b, config))
+    assert (score >= config.figure_subject_threshold) is same
+
+
+def test_rules_bad_weight_table_names_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "weights.toml"
+    path.write_text('[types]\nAGREE = { quad_class = "friendly", weight = 4 }\n')
+    with pytest.raises(ConfigError, match=r"weights.toml: types.AGREE: quad_class 'friendly' is not one of"):
+        load_weights(path)
+
+
+def test_rules_bad_threshold_is_a_config_error(settings: Any) -> None:
+    from dossier.settings import Settings
+
+    bad = Settings(values={**settings.values, "fuse": {**settings.values["fuse"], "duplicate_threshold": 3}})
+    with pytest.raises(ConfigError, match=r"`fuse.duplicate_threshold` = 3 must be a number from 0.0 to 1.0"):
+        load_config(bad)

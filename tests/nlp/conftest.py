@@ -1,0 +1,55 @@
+"""Fixtures of the nlp tests: the session's parser and a helper turning text into a parsed article."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from dossier.clean.records import CleanArticle, OffsetMap, PublishedDate
+from dossier.nlp import Parser
+from dossier.nlp.records import Entity, ParsedArticle
+
+
+def article(body: str, published: str | None = None, precision: str = "day", title: str | None = None) -> CleanArticle:
+    """A clean article with this body (no clutter), as the clean stage would hand it over."""
+    pub = PublishedDate(published, precision if published else "unknown", "test")  # type: ignore[arg-type]
+    return CleanArticle("test", "test.txt", "test.txt", body, "text", body, OffsetMap(), pub, title=title)
+
+
+@pytest.fixture(scope="session")
+def parser(models) -> Parser:  # type: ignore[no-untyped-def]
+    return models.parser
+
+
+@pytest.fixture(scope="session")
+def parse(parser: Parser) -> Callable[..., ParsedArticle]:
+    def _parse(body: str, published: str | None = None, precision: str = "day", title: str | None = None) -> ParsedArticle:
+        return parser.parse([article(body, published, precision, title)])[0]
+
+    return _parse
+
+
+def entity_with(parsed: ParsedArticle, surface: str) -> Entity:
+    """The entity that has `surface` among its aliases."""
+    for ent in parsed.entities:
+        if surface in ent.aliases or ent.name == surface:
+            return ent
+    raise AssertionError(f"no entity has alias {surface!r}: {[(e.name, e.aliases) for e in parsed.entities]}")
+
+
+@pytest.fixture(scope="session")
+def parser_empty(parser: Parser) -> Parser:
+    """A parser whose actor dictionaries are emptied (`nlp.empty_dictionaries`), sharing spaCy."""
+    from dossier.nlp.actors import load_actors
+    from dossier.nlp.entities import EntityFinder
+    from dossier.nlp.gazetteer import load_gazetteer
+    from dossier.settings import Settings
+
+    settings = Settings(values={**parser.settings.values, "nlp": {"empty_dictionaries": True}})
+    empty = object.__new__(Parser)
+    empty.settings = settings
+    empty.nlp = parser.nlp
+    empty.batch_size = parser.batch_size
+    empty.finder = EntityFinder(load_actors(settings), load_gazetteer(settings), name_token_share=0.6)
+    return empty
