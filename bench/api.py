@@ -38,8 +38,12 @@ PER_DOC = [
     ("quotes", ["quote_id", "doc_id", "evidence_id"], []),
 ]
 FUSED = [
-    ("fused_events", ["fused_event_id", "first_doc_id"], ["date", "date_start", "date_end", "first_reported"],
-     {"doc_ids": "list", "evidence_ids": "list"}),
+    (
+        "fused_events",
+        ["fused_event_id", "first_doc_id"],
+        ["date", "date_start", "date_end", "first_reported"],
+        {"doc_ids": "list", "evidence_ids": "list"},
+    ),
     ("fused_event_members", ["fused_event_id", "event_id", "doc_id", "evidence_id"], ["date", "published_date"], {}),
     ("fused_event_participants", ["fused_event_id"], [], {}),
     ("dyad_events", ["fused_event_id"], ["month"], {}),
@@ -78,6 +82,7 @@ def make_store(source: Path, target: Path, events: int) -> int:
 
     shutil.copy(source, target)
     con = open_store(target)
+    con.execute("SET enable_progress_bar = false")
     base = con.execute("SELECT count(*) FROM events").fetchone()[0]
     if not base:
         raise SystemExit(f"{source} has no events to replicate; build a corpus with events first")
@@ -91,8 +96,10 @@ def make_store(source: Path, target: Path, events: int) -> int:
             _replicate(con, table, ids, dates, lists, rounds)
     if "dyad_monthly" in tables:
         con.execute("DELETE FROM dyad_monthly")
-        con.execute("INSERT INTO dyad_monthly SELECT level, actor, any_value(actor_name), target, any_value(target_name), "
-                    "month, type, count(*)::INTEGER, sum(weight) FROM dyad_events GROUP BY ALL")
+        con.execute(
+            "INSERT INTO dyad_monthly SELECT level, actor, any_value(actor_name), target, any_value(target_name), "
+            "month, type, count(*)::INTEGER, sum(weight) FROM dyad_events GROUP BY ALL"
+        )
     con.execute("COMMIT")
     build_index(con)
     total = con.execute("SELECT count(*) FROM events").fetchone()[0]
@@ -129,15 +136,23 @@ def main() -> None:
         source = args.source
         if source is None:
             source = work / "corpus.duckdb"
-            subprocess.run([str(BIN / "dossier"), "build", str(REPO / "examples" / "corpus"), "--db", str(source)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [str(BIN / "dossier"), "build", str(REPO / "examples" / "corpus"), "--db", str(source)],
+                check=True,
+                capture_output=True,
+            )
         db = work / "bench.duckdb"
         t = time.perf_counter()
         n_events = make_store(source, db, args.events)
-        print(f"store: {n_events:,} events in {db.stat().st_size / 1e6:.0f} MB, made in {time.perf_counter() - t:.1f} s")
+        print(
+            f"store: {n_events:,} events in {db.stat().st_size / 1e6:.0f} MB, made in {time.perf_counter() - t:.1f} s"
+        )
         port = _free_port()
-        proc = subprocess.Popen([str(BIN / "dossier"), "serve", "--db", str(db), "--port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [str(BIN / "dossier"), "serve", "--db", str(db), "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
                 for _ in range(300):
@@ -152,8 +167,10 @@ def main() -> None:
                     ("baseline /api/stats", "/api/stats"),
                     ("list /api/events", "/api/events?limit=50"),
                     ("list deep page", "/api/events?limit=50&offset=50000"),
-                    ("filter actor+type+dates", f"/api/events?actor={actor}&type={first['type']}"
-                     "&since=2021-01-01&until=2023-12-31&limit=50"),
+                    (
+                        "filter actor+type+dates",
+                        f"/api/events?actor={actor}&type={first['type']}&since=2021-01-01&until=2023-12-31&limit=50",
+                    ),
                     ("list /api/entities", "/api/entities?limit=50"),
                     ("list /api/figures", "/api/figures?limit=50"),
                     ("list /api/documents", "/api/documents?limit=50"),

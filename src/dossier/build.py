@@ -6,8 +6,9 @@ into batches, and writes each batch of results in one transaction as it comes ba
 keeps nothing but the documents in flight, so its memory does not grow with the corpus.
 After each committed batch it runs `resolve.canonicalize_pending`, and at the end
 `fuse.refresh` (only when something was written since the last refresh); each manages
-its own transaction and must be safe to run again. A build killed at any point loses at most the batches in flight; started
-again, it skips what was committed and finishes the rest, each document stored once.
+its own transaction and must be safe to run again. A build killed at any point loses at
+most the batches in flight; started again, it skips what was committed and finishes the
+rest, each document stored once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -153,7 +154,7 @@ def _make_executor(
         return SerialExecutor(settings, site_lines=site_lines), True
     if isinstance(executor, type) or not hasattr(executor, "run"):
         return executor(settings, site_lines=site_lines), True
-    return executor, False
+    return cast(BatchExecutor, executor), False
 
 
 def _store_step(step: Callable[[], object], what: str) -> None:
@@ -163,7 +164,7 @@ def _store_step(step: Callable[[], object], what: str) -> None:
         step()
     except DossierError:
         raise
-    except Exception as err:  # noqa: BLE001 - a bug in a later stage must not lose the stored documents
+    except Exception as err:
         log.debug("%s failed", what, exc_info=True)
         raise StoreError(
             f"{what} failed ({type(err).__name__}: {err}); the stored documents are kept; "

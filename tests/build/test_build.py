@@ -6,11 +6,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from build_helpers import ModelsExecutor, article, write_corpus
 
 from dossier.build import BuildReport, ProgressUpdate, StrictBuildError, build
 from dossier.settings import Settings
 from dossier.store import open_store
-from build_helpers import ModelsExecutor, article, write_corpus
 
 
 def table_counts(db: Path) -> dict[str, int]:

@@ -99,7 +99,9 @@ def test_export_bad_request_is_one_clear_line(args: list[str], message: str, sto
     assert result.output.startswith(message)
     assert "Traceback" not in result.output
     if "available" in message:
-        assert "builds, current_documents, doc_entities, documents," in result.output
+        available = result.output.split("available: ", 1)[1].strip().split(", ")
+        assert {"documents", "current_documents", "events", "evidence"} <= set(available)
+        assert available == sorted(available)
     con = duckdb.connect(str(store), read_only=True)
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] > 0  # type: ignore[index]
     con.close()

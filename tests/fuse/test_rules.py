@@ -35,6 +35,8 @@ def test_rules_date_gap_is_precision_aware(a: tuple[dt.date, str], b: tuple[dt.d
 
 def _ev(etype: str, actors: list[str], targets: list[str]) -> EventRow:
     def party(name: str) -> Party:
+        if name.islower():  # free text, no canonical entity
+            return Party(f"text:{name}", None, name, None)
         return Party(name, name, name, None)
 
     return EventRow("e", "d", etype, None, None, "unknown", None, False, None, "x", "", (),
@@ -54,6 +56,8 @@ SYM = frozenset({"CONSULT", "AGREE", "COOPERATE"})
         (("AID", ["Russia"], ["Army"]), ("AID", ["Russia"], []), True),  # target not reported
         (("AGREE", ["USDP", "United Russia"], []), ("AGREE", ["United Russia"], ["USDP"]), True),
         (("ASSAULT", [], []), ("ASSAULT", [], []), False),  # nothing shared
+        (("ASSAULT", ["gunmen"], ["people"]), ("ASSAULT", ["gunmen"], ["people"]), False),  # free text only
+        (("ASSAULT", ["Army"], ["people"]), ("ASSAULT", ["Army"], ["villagers"]), True),
     ],
 )
 def test_rules_participants_compatible(a: tuple[Any, ...], b: tuple[Any, ...], ok: bool) -> None:

@@ -43,7 +43,8 @@ def make_warc(tmp_path: Path) -> Callable[..., Path]:
             # Records a crawl also holds and that are not articles.
             records.insert(1, ("https://news.example.org/logo.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
                                "200 OK"))
-            records.insert(2, ("https://news.example.org/gone", "text/html", b"<html>Not found</html>", "404 Not Found"))
+            gone = ("https://news.example.org/gone", "text/html", b"<html>Not found</html>", "404 Not Found")
+            records.insert(2, gone)
         data = warc_bytes(records, gz=gz)
         path = tmp_path / name
         path.write_bytes(data[: len(data) - cut] if cut else data)

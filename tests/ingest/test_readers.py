@@ -152,7 +152,10 @@ def test_readers_latin1_text_is_decoded_by_detection() -> None:
 
 
 def test_readers_declared_charset_of_a_page_is_used(tmp_path: Path) -> None:
-    page = '<html><head><meta charset="windows-1252"><title>Café</title></head><body><p>Le café “noir”.</p></body></html>'
+    page = (
+        '<html><head><meta charset="windows-1252"><title>Café</title></head>'
+        "<body><p>Le café “noir”.</p></body></html>"
+    )
     path = tmp_path / "cafe.html"
     path.write_bytes(page.encode("cp1252"))
     doc = only(read(path))

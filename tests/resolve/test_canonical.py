@@ -19,7 +19,7 @@ ARTICLES = {
     "b.txt": "Alexander Fomin, Russia's deputy defence minister, told TASS the ALP had no role. Fomin also met "
              "officials in Naypyidaw.",
     "c.txt": "Political analyst Soe Win, a Yangon-based writer from Myanmar, said the talks failed.",
-    "d.txt": "Soe Min, a Myanmar activist, was arrested in Yangon.",
+    "d.txt": "Police in Yangon arrested the activist Soe Min on Tuesday, Myanmar media said.",
 }
 
 

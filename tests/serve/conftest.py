@@ -23,8 +23,13 @@ DOSSIER = [str(Path(sys.executable).parent / "dossier")]
 
 def _build(db: Path, inputs: list[Path]) -> None:
     """Build with the real CLI; the build's own exit code is reported, the store is checked by the tests."""
-    run = subprocess.run([*DOSSIER, "build", *map(str, inputs), "--db", str(db)], capture_output=True, text=True,
-                         timeout=600, check=False)
+    run = subprocess.run(
+        [*DOSSIER, "build", *map(str, inputs), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if not db.exists():
         pytest.fail(f"dossier build made no store:\n{run.stdout}\n{run.stderr}")
     from dossier.serve.search import index_store
@@ -38,12 +43,15 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     override = os.environ.get("DOSSIER_TEST_STORE")
     if override:  # a developer's prepared store; CI always builds
         return Path(override)
-    root = tmp_path_factory.mktemp("serve")
+    # One build per session, shared with tests/report (which loads this file under another name).
+    root = tmp_path_factory.getbasetemp() / "dossier-serve-store"
+    db = root / "store.duckdb"
+    if db.exists():
+        return db
     inputs = root / "inputs"
-    inputs.mkdir()
+    inputs.mkdir(parents=True)
     shutil.copy(HOSTILE, inputs / HOSTILE.name)
     corpus = CORPUS if CORPUS.is_dir() and any(CORPUS.iterdir()) else SEEDS
-    db = root / "store.duckdb"
     _build(db, [corpus, inputs])
     return db
 
@@ -58,8 +66,12 @@ def _free_port() -> int:
 def server(store: Path) -> Iterator[str]:
     """`dossier serve` in a subprocess on a free port; yields its base URL."""
     port = _free_port()
-    proc = subprocess.Popen([*DOSSIER, "serve", "--db", str(store), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*DOSSIER, "serve", "--db", str(store), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:

@@ -5,8 +5,18 @@ from __future__ import annotations
 import httpx
 import pytest
 
-LISTS = ["/api/documents", "/api/entities", "/api/events", "/api/timeline", "/api/figures", "/api/series",
-         "/api/quotes", "/api/contradictions", "/api/dyads", "/api/failures"]
+LISTS = [
+    "/api/documents",
+    "/api/entities",
+    "/api/events",
+    "/api/timeline",
+    "/api/figures",
+    "/api/series",
+    "/api/quotes",
+    "/api/contradictions",
+    "/api/dyads",
+    "/api/failures",
+]
 
 
 @pytest.mark.parametrize("path", LISTS)
@@ -39,8 +49,7 @@ def test_api_bad_parameters_are_4xx_with_message(client: httpx.Client, path: str
     assert words in response.json()["error"]
 
 
-@pytest.mark.parametrize("path", ["/api/documents/nope", "/api/entities/nope", "/api/events/nope",
-                                  "/api/series/nope"])
+@pytest.mark.parametrize("path", ["/api/documents/nope", "/api/entities/nope", "/api/events/nope", "/api/series/nope"])
 def test_api_unknown_ids_are_404(client: httpx.Client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
@@ -130,8 +139,9 @@ def test_api_search_evidence_scope(client: httpx.Client) -> None:
     assert body["total"] >= 1 and "<mark>" in body["items"][0]["snippet"]
 
 
-@pytest.mark.parametrize("path", ["/", "/events", "/entities", "/series", "/contradictions", "/failed",
-                                  "/search?q=tender", "/api"])
+@pytest.mark.parametrize(
+    "path", ["/", "/events", "/entities", "/series", "/contradictions", "/failed", "/search?q=tender", "/api"]
+)
 def test_pages_render_and_escape(client: httpx.Client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200

@@ -15,8 +15,15 @@ import pytest
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.slow
 
@@ -138,8 +145,9 @@ def test_browser_hostile_article_script_never_runs(page: Watched, server: str, s
     _shot(page, shots, "hostile-document")
 
 
-@pytest.mark.parametrize("path", ["/", "/events", "/entities", "/series", "/contradictions", "/failed", "/api",
-                                  "/search?q=junta"])
+@pytest.mark.parametrize(
+    "path", ["/", "/events", "/entities", "/series", "/contradictions", "/failed", "/api", "/search?q=junta"]
+)
 def test_browser_pages_have_no_console_errors(page: Watched, path: str) -> None:
     page.goto(path)
     assert page.page.locator("main h1").count() == 1

@@ -37,7 +37,8 @@ def extraction(raw: str = RAW, source: str = "/corpus/flood.txt") -> ArticleExtr
     offsets = OffsetMap(((0, raw.index("Rescuers"), len(body)),))
     article = CleanArticle(
         doc_id=doc_id, name=Path(source).name, source=source, raw=raw, media_type="text", body=body,
-        offsets=offsets, published=PublishedDate("2022-08-29", "day", "dateline"), title="Rescuers reach flooded villages",
+        offsets=offsets, published=PublishedDate("2022-08-29", "day", "dateline"),
+        title="Rescuers reach flooded villages",
         outlet="Indus Herald", authors=("Staff",), boilerplate=("Menu | World | Sport",), language="en",
         hints={"title": "Rescuers reach flooded villages"},
     )

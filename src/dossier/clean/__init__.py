@@ -14,9 +14,9 @@ from datetime import date
 
 import py3langid
 
-from dossier.clean.dates import DateEvidence, DateFinder, _FIRST_PUBLISHED, find_mentions
-from dossier.clean.htmlpath import align, extract_page
-from dossier.clean.lines import Line, LineClassifier, split_lines
+from dossier.clean.dates import _FIRST_PUBLISHED, DateEvidence, DateFinder, find_mentions
+from dossier.clean.htmlpath import align, extract_page, relearn
+from dossier.clean.lines import BODY_KINDS, Line, LineClassifier, split_lines
 from dossier.clean.outlets import OutletFinder, authors_from_bylines, compose_outlet, domain_of
 from dossier.clean.patterns import CleanData, load_clean_data, norm
 from dossier.clean.records import CleanArticle, OffsetMap, PublishedDate
@@ -26,9 +26,6 @@ from dossier.ingest.records import RawDocument
 from dossier.settings import Settings
 
 log = logging.getLogger(__name__)
-
-_PRINTED_KINDS = ("date", "byline", "clutter", "heading")
-
 
 class Cleaner:
     """Turns raw documents into clean articles; one per process (data files loaded once)."""
@@ -50,6 +47,7 @@ class Cleaner:
         self.languages = tuple(settings.get("clean.languages", ["en"]))
         self.min_language_chars = int(settings.get("clean.min_language_chars", 200))
         self.day_first = str(settings.get("clean.numeric_date_order", "dmy")) == "dmy"
+        self.fast = bool(settings.get("clean.trafilatura_fast", True))
         py3langid.classify("warm up the language model once per process")
 
     def clean(self, doc: RawDocument) -> CleanArticle:
@@ -60,13 +58,21 @@ class Cleaner:
         """
         return self.analyse(doc, check_language=True)
 
-    def analyse(self, doc: RawDocument, *, check_language: bool = True, today: date | None = None) -> CleanArticle:
-        """Like `clean`; `check_language=False` keeps articles in any language (evaluation)."""
+    def analyse(
+        self, doc: RawDocument, *, check_language: bool = True, require_body: bool = True, today: date | None = None
+    ) -> CleanArticle:
+        """Like `clean`, with the checks made optional for evaluation.
+
+        `check_language=False` keeps articles in any language; `require_body=False` returns
+        a page without article text (empty body) with the metadata found, instead of raising.
+        """
         if doc.media_type == "html":
-            article = self._html(doc, today)
+            article = self._html(doc, today, require_body=require_body)
         else:
             article = self._text(doc, today)
-        if len(article.body.split()) < self.min_body_words:
+        if not require_body:
+            return article
+        if len(article.body.split()) < self.min_body_words or not article.hints.get("has_prose", "1") == "1":
             raise InputError(
                 f"{doc.name}: no article text found (the longest run of article-like text has "
                 f"{len(article.body.split())} words); check that the file is a news article"
@@ -84,7 +90,7 @@ class Cleaner:
     def _language(self, body: str, declared: str | None) -> str:
         if len(body) < self.min_language_chars and declared:
             return declared.split("-")[0].lower()
-        lang, _ = py3langid.classify(body[:1500])
+        lang, _ = py3langid.classify(body[:800])
         return str(lang)
 
     # -- scraped text ---------------------------------------------------------------------
@@ -151,13 +157,17 @@ class Cleaner:
             printed += [("date given with the document", d, hint) for d in self._days(hint)]
         published = self.data.patterns["published"]
         for i, line in enumerate(lines):
-            labelled = any(p.search(line.text) for p in published)
-            top = i < cut.first and line.kind in _PRINTED_KINDS and line is not cut.title
-            if not (labelled or top) or (cut.first <= i <= cut.last and line.kind == "prose"):
+            if cut.first <= i <= cut.last and line.kind in BODY_KINDS:
+                continue  # a date inside a paragraph is a fact of the story, not the page's date
+            top = i < cut.first
+            if any(p.search(line.text) for p in published):
+                what = "'Published' line"
+            elif top and line.kind == "date":
+                what = "date printed in the page"
+            elif top and (line.kind == "byline" or line.text.casefold().startswith("by ")):
+                what = "byline date"
+            else:
                 continue
-            if line.kind not in ("date", "byline") and not labelled:
-                continue
-            what = "'Published' line" if labelled else ("byline date" if line.kind == "byline" else "date printed in the page")
             printed += [(what, d, line.text) for d in self._days(line.text)]
         # A "first published" date is handled by its own rule; the others keep page order.
         return printed
@@ -178,16 +188,21 @@ class Cleaner:
 
     # -- HTML -----------------------------------------------------------------------------
 
-    def _html(self, doc: RawDocument, today: date | None) -> CleanArticle:
+    def _html(self, doc: RawDocument, today: date | None, *, require_body: bool = True) -> CleanArticle:
         domain = domain_of(doc.url or doc.hints.get("url"))
         learnt = self.site_lines.get(domain, frozenset()) if domain else frozenset()
-        page = extract_page(doc.raw, doc.url or doc.hints.get("url"), self.classifier, learnt)
-        if page is None or not page.body:
+        page = extract_page(doc.raw, doc.url or doc.hints.get("url"), self.classifier, learnt, fast=self.fast)
+        if page is None or (not page.body and require_body):
             raise InputError(
                 f"{doc.name}: HTML with no article text (no main text found in the page); "
                 "check that it is an article page and not an index, a login wall or a script-rendered shell"
             )
         domain = domain_of(page.url) or domain
+        if not learnt:
+            # The site is known only now (canonical URL, site name): apply its learnt lines.
+            key = domain if domain in self.site_lines else norm(page.site_name or "")
+            if key in self.site_lines:
+                relearn(page, self.classifier, self.site_lines[key])
         parts = [ln.text for ln in page.body]
         body = "\n\n".join(parts)
         known = self.outlets.by_domain(domain) or self.outlets.known(page.site_name)
@@ -216,14 +231,17 @@ class Cleaner:
             )
         )
         authors = tuple(a for a in page.authors if self.outlets.known(a) is None)
-        authors += authors_from_bylines([ln.text for ln in dropped if ln.kind == "byline"], [wire] if wire else [])
+        bylines = [ln.text for ln in dropped if ln.kind == "byline"]
+        bylines += [b for b in page.bylines if b.lower().startswith("by ")]
+        authors += authors_from_bylines(bylines, [wire] if wire else [])
         return CleanArticle(
             doc_id=doc.doc_id, name=doc.name, source=doc.source, raw=doc.raw, media_type=doc.media_type,
             body=body, offsets=OffsetMap(align(parts, doc.raw)), published=published,
             title=page.title or doc.hints.get("title"), outlet=compose_outlet(site, wire), site_name=site, wire=wire,
             authors=tuple(dict.fromkeys(authors)), credits=tuple(ln.text for ln in dropped if ln.kind == "credit"),
             url=page.url or doc.url, language=self._language(body, page.html_lang),
-            boilerplate=tuple(ln.text for ln in dropped), hints={},
+            boilerplate=tuple(ln.text for ln in dropped if norm(ln.text) != norm(page.title or "")),
+            hints={"has_prose": "1" if any(ln.kind == "prose" for ln in page.body) else "0"},
         )
 
 

@@ -42,10 +42,10 @@ _MONTH = (
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _PATTERNS = [
-    re.compile(rf"\b(?P<iso>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
+    re.compile(r"\b(?P<iso>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
     re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b"),
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"),
-    re.compile(rf"\b(?P<n1>[0-3]?\d)[/.-](?P<n2>[0-3]?\d)[/.-](?P<ny>(?:19|20)\d\d)\b"),
+    re.compile(r"\b(?P<n1>[0-3]?\d)[/.-](?P<n2>[0-3]?\d)[/.-](?P<ny>(?:19|20)\d\d)\b"),
     re.compile(rf"\b{_MONTH},?\s+(?:of\s+)?{_YEAR}\b"),
     re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?![,\s]*\d)"),
     re.compile(rf"\b{_DAY}\s+{_MONTH}(?![,\s]*\d)"),
@@ -231,7 +231,8 @@ class DateFinder:
                 if reason is None:
                     return PublishedDate(printed.isoformat(), "day", f"{kind} {what!r}")
                 own = self._infer(ev, mentions, facts, upper=printed, side=side)
-                if own.date is not None and own.date < printed.isoformat():
+                # Only a story date the text pins to the day overrides the page's date.
+                if own.date is not None and own.precision == "day" and own.date < printed.isoformat():
                     basis = f"the page date {what!r} is a re-publication ({reason}); {own.basis}"
                     return PublishedDate(own.date, own.precision, basis)
                 return PublishedDate(printed.isoformat(), "day", f"{kind} {what!r}")

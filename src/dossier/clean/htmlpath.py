@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 # Characters that an HTML page often writes as entities or tags, breaking exact runs.
 _BREAKS = re.compile(r"[&<>\"'\u00a0\u2018\u2019\u201c\u201d\u2013\u2014\u2026]|\s{2,}")
 _MIN_CHUNK = 4  # shorter pieces match anywhere; not worth a segment
+# A fast-mode extraction shorter than this is redone with trafilatura's fallbacks.
+FAST_RETRY_CHARS = 250
 
 # htmldate as its evaluation runs it: the original (not the updated) date, extensive search.
 _DATE_PARAMS: dict[str, Any] = {"extensive_search": True, "original_date": True}
@@ -43,6 +45,7 @@ class HtmlCut:
     description: str | None = None
     html_lang: str | None = None
     image_names: tuple[str, ...] = ()
+    bylines: tuple[str, ...] = ()  # text of the page's byline elements
 
 
 _META_KEYS = {
@@ -84,11 +87,16 @@ def _page_title(tree: Any, meta: dict[str, list[str]], site_name: str | None) ->
     return title
 
 
-def extract_page(raw: str, url: str | None, classifier: LineClassifier, learnt: frozenset[str]) -> HtmlCut | None:
-    """Return the main text and metadata of the page, or None when it has no article text.
+def extract_page(
+    raw: str, url: str | None, classifier: LineClassifier, learnt: frozenset[str], *, fast: bool = True
+) -> HtmlCut | None:
+    """Return the main text and metadata of the page (no lines when it has no main text).
 
-    Metadata is read with a few XPaths rather than trafilatura's `with_metadata`, which
-    costs about a third of an extraction; the page date comes from htmldate.
+    None when the input cannot be parsed as HTML at all.
+
+    Metadata is read in one pass over the meta tags rather than trafilatura's
+    `with_metadata`, which costs about a third of an extraction; the page date comes from
+    htmldate. `fast` runs trafilatura without its fallback extractors first (`clean.trafilatura_fast`).
     """
     tree = load_html(raw)
     if tree is None:
@@ -96,20 +104,28 @@ def extract_page(raw: str, url: str | None, classifier: LineClassifier, learnt: 
     meta = _page_meta(tree)
     site_name = meta.get("site", [None])[0]
     authors = [a for a in meta.get("author", []) if "//" not in a]
+    bylines = [
+        " ".join(el.text_content().split())
+        for el in tree.xpath("//*[@rel='author' or contains(@class, 'byline') or contains(@class, 'author-name')]")[:3]
+    ]
     images = tuple(src.rsplit("/", 1)[-1].split("?", 1)[0] for src in meta.get("image", [])[:1])
-    page_date = find_date(tree, url=url, **_DATE_PARAMS)
-    doc = trafilatura.bare_extraction(tree, url=url, include_comments=False)
-    if doc is None or not getattr(doc, "text", None):
-        return None
-    texts = [t.strip() for t in str(doc.text).split("\n") if t.strip()]
+    # htmldate reads the HTML source as well as the tree when given the string (more dates found).
+    page_date = find_date(raw, url=url, **_DATE_PARAMS)
+    doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, fast=fast)
+    if fast and (doc is None or len(getattr(doc, "text", None) or "") < FAST_RETRY_CHARS):
+        # 2. The fast mode skips trafilatura's fallback extractors; a thin result gets them.
+        doc = trafilatura.bare_extraction(tree, url=url, include_comments=False)
+    text = str(getattr(doc, "text", None) or "") if doc is not None else ""
+    texts = [t.strip() for t in text.split("\n") if t.strip()]
     lines = [Line(start=-1, text=t) for t in texts]
     classifier.classify_all(lines, learnt=learnt)
     cut = HtmlCut(
         lines=lines,
         title=_page_title(tree, meta, site_name),
         site_name=site_name,
-        url=(meta.get("canonical") or meta.get("url") or [url])[0],
+        url=next(iter(meta.get("canonical") or meta.get("url") or []), url),
         authors=tuple(dict.fromkeys(re.sub(r"^by\s+", "", a.strip(), flags=re.IGNORECASE) for a in authors)),
+        bylines=tuple(b for b in bylines if b),
         page_date=page_date,
         html_lang=tree.get("lang") or None,
         image_names=images,
@@ -121,6 +137,12 @@ def extract_page(raw: str, url: str | None, classifier: LineClassifier, learnt: 
         lines.insert(0, line)
     cut.body = _keep(lines, cut.title)
     return cut
+
+
+def relearn(cut: HtmlCut, classifier: LineClassifier, learnt: frozenset[str]) -> None:
+    """Classify the page's lines again with a site's learnt boilerplate and keep the body anew."""
+    classifier.classify_all(cut.lines, learnt=learnt)
+    cut.body = _keep(cut.lines, cut.title)
 
 
 def _keep(lines: list[Line], title: str | None) -> list[Line]:

@@ -21,6 +21,8 @@ BODY_KINDS = frozenset({"prose", "heading", "dateline"})
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _TERMINAL = re.compile(r"""[.!?…]["'”’»)\]]*$|[.!?]["'”’»)\]]*\s*\[[A-Z0-9]+\]$""")
 _LINKLIKE = re.compile(r"https?://|www\.|\.(com|org|net)\b|@\w+|#\w+")
+# Menus and widget bars: three or more short items set apart by wide spaces or bars.
+_ITEM_SEP = re.compile(r"\s{2,}|\s[|·•/>]\s|\t")
 _IMAGE_FILE = re.compile(r"^\S+\.(jpe?g|png|gif|webp|avif|bmp|tiff?)$", re.IGNORECASE)
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -61,15 +63,39 @@ class Line:
         return self.start + len(self.text)
 
 
+# A physical line that ends mid-sentence and is followed, with no blank line between, by one
+# starting in lower case is a hard-wrapped paragraph: the two are one line.
+_OPEN_END = re.compile(r"""[^.!?:"'”’)\]]$""")
+_CONTINUES = re.compile(r"^[a-z]")
+_WRAP_MIN_CHARS = 40  # wrapped lines are long; a short open line ("Copy link") is a widget
+
+
 def split_lines(raw: str) -> list[Line]:
-    """Return the non-blank lines of `raw`, stripped, with their raw offsets."""
-    lines = []
+    """Return the non-blank lines of `raw`, stripped, with their raw offsets.
+
+    Hard-wrapped paragraphs are joined: the line's text is then the raw span, newlines
+    included, so `raw[line.start:line.end] == line.text` always holds.
+    """
+    lines: list[Line] = []
     pos = 0
+    previous_blank = True
     for piece in raw.splitlines(keepends=True):
         stripped = piece.strip()
         if stripped:
             lead = len(piece) - len(piece.lstrip())
-            lines.append(Line(start=pos + lead, text=stripped))
+            start = pos + lead
+            last = lines[-1] if lines else None
+            if (
+                last is not None
+                and not previous_blank
+                and len(last.text) >= _WRAP_MIN_CHARS
+                and _OPEN_END.search(last.text)
+                and _CONTINUES.match(stripped)
+            ):
+                last.text = raw[last.start : start + len(stripped)]
+            else:
+                lines.append(Line(start=start, text=stripped))
+        previous_blank = not stripped
         pos += len(piece)
     return lines
 
@@ -141,12 +167,14 @@ class LineClassifier:
             line.kind, line.reason = "caption", r
         elif n <= self.max_drop_words and (r := hit("drop")):
             line.kind, line.reason = "clutter", r
-        elif DATE_ONLY.match(text):
+        elif DATE_ONLY.match(text) or (n <= 20 and hit("published")):
             line.kind, line.reason = "date", "date line"
         elif n <= 15 and (r := hit("byline")):
             line.kind, line.reason = "byline", r
         elif n <= 8 and DATELINE.match(text) and DATELINE.match(text).end() >= len(text) - 1:  # type: ignore[union-attr]
             line.kind, line.reason = "dateline", "dateline alone"
+        elif n <= 30 and len(items := _ITEM_SEP.split(text)) >= 3 and all(len(i.split()) <= 3 for i in items):
+            line.kind, line.reason = "clutter", "menu"
         elif _LINKLIKE.search(text) and n <= 12:
             line.kind, line.reason = "clutter", "link"
         elif text.endswith(("...", "…")) and n <= 25:

@@ -16,8 +16,14 @@ from dossier.clean.lines import Line, words_of
 from dossier.clean.patterns import CleanData, Outlet, norm
 
 _SMALL = frozenset({"to", "of", "the", "and", "&", "for", "in", "on", "a", "an", "at", "by", "de", "la", "el"})
-_COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*(?P<name>[A-Z][\w .&'’-]{2,60}?)"
-                        r"(?:[.,|]|\s+all rights|\s*$)", re.IGNORECASE)
+_COPYRIGHT = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*(?P<name>[A-Z][\w .&'’-]{2,60}?)"
+    r"(?:\s+\d{4})?(?:[.,|]|\s+all rights|\s*$)",
+    re.IGNORECASE,
+)
+_DATELINE_CREDIT = re.compile(
+    r"^[A-Z][\w .,'’-]{1,60}?\((?P<w>[A-Z][\w&' -]{1,30}?)\)\s*(?:\.?\s*[-–—:]|\.-)"
+)
 _CONTACT_VERBS = r"(?:called|contacted|reached|emailed|asked|requested comment from|could not reach)"
 
 
@@ -65,7 +71,11 @@ class OutletFinder:
         return None
 
     def wire(self, body: str) -> str | None:
-        """Return the wire agency credited in the body's dateline or sign-off, or None."""
+        """Return the wire agency credited in the body's dateline or sign-off, or None.
+
+        A credit in brackets in the dateline ("YANGON, March 27 (Meridian Press) -") names a
+        wire even when the data file does not know it.
+        """
         head, tail = body[:160], body.rstrip()[-60:]
         for pattern, text in ((self._wire_paren, head), (self._wire_lead, head), (self._wire_signoff, tail)):
             m = pattern.search(text)
@@ -73,6 +83,10 @@ class OutletFinder:
                 found = self.known(m.group("w"))
                 if found is not None and found.kind == "wire":
                     return found.name
+        m = _DATELINE_CREDIT.match(head)
+        if m and all(w[0].isupper() for w in m.group("w").split()):
+            known = self.known(m.group("w"))
+            return known.name if known is not None else m.group("w")
         return None
 
     def site_from_lines(
@@ -136,6 +150,7 @@ def compose_outlet(site: str | None, wire: str | None) -> str | None:
     return site or wire
 
 
+_NOT_A_NAME = re.compile(r"\b(reporter|correspondent|staff|desk|bureau|news service|agencies)\b", re.IGNORECASE)
 _BY = re.compile(r"^(?:by|written by|story by|words by|authors?)\s*:?\s*", re.IGNORECASE)
 
 
@@ -148,6 +163,8 @@ def authors_from_bylines(bylines: Sequence[str], wires: Sequence[str] = ()) -> t
         rest = re.split(r"\s*[|·]\s*", rest)[0]
         for part in re.split(r"\s*(?:,|\band\b|&)\s*", rest):
             part = part.strip(" .")
+            if _NOT_A_NAME.search(part):
+                continue
             if part and norm(part) not in skip and 1 <= len(part.split()) <= 4 and part[0].isupper():
                 found.append(part)
     return tuple(dict.fromkeys(found))

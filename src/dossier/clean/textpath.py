@@ -90,15 +90,18 @@ def cut_lines(lines: list[Line], classifier: LineClassifier) -> TextCut:
             cut.title = lines[j]
             break
     title_key = norm(cut.title.text) if cut.title else None
-    for j, line in enumerate(lines):
-        if title_key and line.kind == "heading" and norm(line.text) != title_key and norm(line.text).endswith(title_key):
+    for line in lines:
+        key = norm(line.text)
+        if title_key and line.kind == "heading" and key != title_key and key.endswith(title_key):
             line.kind, line.reason = "clutter", "breadcrumb"
     cut.first, cut.last = first, last
     for line in lines[first : last + 1]:
         if line.kind not in BODY_KINDS:
             continue
         key = norm(line.text)
-        if line.kind == "heading" and (key == title_key or line.reason == "repeated" or classifier.is_section_label(line.text)):
+        if line.kind == "heading" and (
+            key == title_key or line.reason == "repeated" or classifier.is_section_label(line.text)
+        ):
             continue
         cut.body.append(line)
     return cut

@@ -3,4 +3,4 @@
 Add a module name here when you add a module.
 """
 
-COMMAND_MODULES: tuple[str, ...] = ("extract", "evaluate", "build", "status", "export", "serve", "fuse", "ftm", "entities")
+COMMAND_MODULES: tuple[str, ...] = ("extract", "evaluate", "build", "status", "export", "serve", "fuse", "ftm", "entities", "eval_clean", "explain", "eval_events")

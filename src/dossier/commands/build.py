@@ -53,7 +53,14 @@ def _progress_bar(inputs: list[str], settings: Settings, enabled: bool) -> Itera
     if not enabled or not err_console.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from dossier.build import ProgressUpdate, count_documents
 
@@ -63,7 +70,7 @@ def _progress_bar(inputs: list[str], settings: Settings, enabled: bool) -> Itera
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]} docs/s"),
-        TextColumn("[red]{task.fields[failures]} failed"),
+        TextColumn("[red]{task.fields[failures]} failed/skipped"),
         TextColumn("{task.fields[unchanged]} unchanged"),
         TimeElapsedColumn(),
         TextColumn("ETA"),
@@ -88,7 +95,9 @@ def register(app: typer.Typer) -> None:
         db: Annotated[Path, typer.Option("--db", "-d", help="The DuckDB store to create or update.")],
         inputs: Annotated[
             list[str] | None,
-            typer.Argument(help="Files, folders, glob patterns, .gz, JSONL or WARC files. None: create/migrate the store."),
+            typer.Argument(
+                help="Files, folders, glob patterns, .gz, JSONL or WARC files. None: create/migrate the store."
+            ),
         ] = None,
         config: Annotated[
             Path | None, typer.Option("--config", "-c", help="A settings.toml overriding the defaults.")
@@ -100,7 +109,9 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option("--batch-size", "-b", min=1, help="Documents per batch (one transaction each).")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-        no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar, even on a terminal.")] = False,
+        no_progress: Annotated[
+            bool, typer.Option("--no-progress", help="No progress bar, even on a terminal.")
+        ] = False,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stored batch on stderr.")] = False,
     ) -> None:
         """Read articles from INPUT... through the pipeline into the store (documents already stored are skipped)."""
@@ -111,7 +122,8 @@ def register(app: typer.Typer) -> None:
             settings = _settings(config, batch_size)
             paths = list(inputs or [])
             try:
-                with _progress_bar(paths, settings, enabled=bool(paths) and not (no_progress or as_json or verbose)) as cb:
+                show = bool(paths) and not (no_progress or as_json or verbose)
+                with _progress_bar(paths, settings, enabled=show) as cb:
                     report = build(paths, db=db, settings=settings, progress=cb, strict=False)
             except StrictBuildError as err:  # pragma: no cover - build() is called with strict=False
                 report = err.report

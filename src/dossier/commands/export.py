@@ -32,8 +32,8 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"{fmt}: unknown export format; use one of {', '.join(EXPORT_FORMATS)}")
             con = open_store(db, read_only=True)
             try:
-                n = export_relation(con, table, fmt, out)  # type: ignore[arg-type]
+                n = export_relation(con, table, fmt, out)
             finally:
                 con.close()
         if out is not None:
-            err_console.print(f"{n} rows of {table} written to {out}", highlight=False)
+            err_console.print(f"{n} rows of {table} written to {out}", highlight=False, soft_wrap=True)

@@ -18,8 +18,9 @@ def register(app: typer.Typer) -> None:
         db: Annotated[Path, typer.Option("--db", "-d", help="store to serve (opened read-only)")],
         host: Annotated[str, typer.Option(help="address to bind; 127.0.0.1 keeps it on this machine")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
-        index: Annotated[bool, typer.Option("--index", help="(re)build the full-text index first (writes the store)")]
-        = False,
+        index: Annotated[
+            bool, typer.Option("--index", help="(re)build the full-text index first (writes the store)")
+        ] = False,
         config: Annotated[Path | None, typer.Option("--config", help="settings TOML overriding the defaults")] = None,
     ) -> None:
         """Serve the store: JSON API (/api, /openapi.json), HTML pages and search."""

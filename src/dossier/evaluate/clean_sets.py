@@ -174,7 +174,7 @@ class SnippetScore:
 # -- runs -------------------------------------------------------------------------------------
 
 
-def _dossier_cleaner() -> Callable[[str, str, str], object]:
+def _dossier_cleaner(*, require_body: bool = True) -> Callable[[str, str, str | None], object]:
     from dossier.clean import load_cleaner
     from dossier.ingest.records import RawDocument
     from dossier.settings import load_settings
@@ -187,7 +187,7 @@ def _dossier_cleaner() -> Callable[[str, str, str], object]:
             media_type="html", encoding="utf-8", byte_size=len(html), url=url,
         )
         try:
-            return cleaner.analyse(doc, check_language=False)
+            return cleaner.analyse(doc, check_language=False, require_body=require_body)
         except InputError:
             return None
 
@@ -209,7 +209,8 @@ def eval_extraction(set_name: str, *, root: Path | None = None, limit: int | Non
 
     if set_name not in EXTRACTION_SETS:
         raise InputError(f"unknown extraction set {set_name!r}; use one of {', '.join(EXTRACTION_SETS)}")
-    dossier = _dossier_cleaner()
+    # Any language, as bare trafilatura reads it; a page without article text scores an empty body.
+    dossier = _dossier_cleaner(require_body=False)
     make = ShingleScore if set_name == "scrapinghub" else SnippetScore
     ours, bare = make(), make()
     t_ours = t_bare = 0.0
@@ -231,7 +232,8 @@ def eval_dates(*, root: Path | None = None, limit: int | None = None, with_url: 
     """Accuracy of the day on MediaCloud-2020: Dossier beside htmldate.find_date, same run."""
     from htmldate import find_date
 
-    dossier = _dossier_cleaner()
+    # A page without article text still has a date: score it, as htmldate is scored.
+    dossier = _dossier_cleaner(require_body=False)
     counts = {"dossier": Counter[str](), "htmldate.find_date": Counter[str]()}
     seconds = {"dossier": 0.0, "htmldate.find_date": 0.0}
     for page in pages("dates", root or default_root(), limit):

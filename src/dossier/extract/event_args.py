@@ -7,10 +7,10 @@ entity (through `ParsedArticle.mentions`) or, when no entity fits, to free text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 import functools
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,11 +25,13 @@ PARTICIPANT_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC"})
 PLACE_TYPES = frozenset({"GPE", "LOC"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 # Edges through which a verb without a subject of its own inherits one from its head.
-INHERIT_DEPS = frozenset({"xcomp", "advcl", "conj", "pcomp", "prep", "pobj", "dobj", "acl", "oprd", "attr"})
+INHERIT_DEPS = frozenset({"xcomp", "advcl", "conj", "pcomp", "prep", "pobj", "dobj", "acl", "oprd", "attr", "acomp"})
 RELATIVE_PRONOUNS = frozenset({"which", "who", "that", "whom"})
 MALE_FEMALE = frozenset({"he", "she", "him", "her", "his"})
 NP_LEFT_DEPS = frozenset({"det", "amod", "compound", "poss", "nmod", "case", "punct"})
 MAX_HEAD_WALK = 6
+QUANTITY_NOUNS = frozenset({"thousand", "thousands", "hundred", "hundreds", "dozen", "dozens", "million", "millions",
+                            "scores", "number", "group", "crowd", "crowds"})
 # A dateline at the start of a line ("Bangkok, Jun 28 (EFE).- ", "MOSCOW (Reuters) - ").
 DATELINE_RE = re.compile(r"(?m)^[A-Z][\w .,'’-]{0,60}?\([A-Z][\w .]{1,30}\)\s*[.:]?\s*[-–—]+\s*")
 
@@ -47,7 +49,8 @@ def country_names() -> frozenset[str]:
                 names.add(value.lower())
     names |= {"burma", "britain", "great britain", "russia", "iran", "syria", "vietnam", "laos", "south korea",
               "north korea", "taiwan", "the united states", "united states of america", "us", "u.s.", "usa", "uk",
-              "u.k.", "the netherlands", "bolivia", "venezuela", "tanzania", "moldova", "czechia", "turkey", "palestine"}
+              "u.k.", "the netherlands", "bolivia", "venezuela", "tanzania", "moldova", "czechia", "turkey",
+              "palestine"}
     return frozenset(names)
 
 
@@ -61,6 +64,25 @@ def _capitals() -> dict[str, tuple[str, str]]:
         if capital:
             out[capital] = (str(info["iso3"]), str(info["name"]))
     return out
+
+
+def demonym_country(word: str) -> str | None:
+    """Return the country a demonym names when no entity of the article does ("Israeli" -> Israel)."""
+    word = word.lower().split("-")[0]
+    if len(word) < 4:
+        return None
+    best, best_len = None, 3
+    for name in country_names():
+        if " " in name or "." in name:
+            continue
+        n = 0
+        for a, b in zip(word, name, strict=False):
+            if a != b:
+                break
+            n += 1
+        if n > best_len and n >= len(name) - 1:
+            best, best_len = name, n
+    return best.title() if best else None
 
 
 def capital_state(name: str) -> tuple[str, str] | None:
@@ -108,7 +130,7 @@ def prep_objects(tok: Token, preps: Iterable[str]) -> list[Token]:
 
 def agent_of(tok: Token) -> list[Token]:
     """Return the "by" agents of a passive verb or of a noun ("a crackdown by police")."""
-    out = []
+    out: list[Token] = []
     for child in tok.children:
         if child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ == "by"):
             out.extend(g for g in child.children if g.dep_ == "pobj" and g.ent_type_ not in {"DATE", "TIME"})
@@ -302,6 +324,16 @@ class ArgumentResolver:
                     return got
         if tok.pos_ == "PRON":
             return self._pronoun(tok)
+        if tok.ent_type_ == "NORP" and tok.pos_ in {"ADJ", "PROPN"} and tok.dep_ in {"amod", "compound", "nmod"}:
+            state = self.demonym_state(tok)
+            if state is not None:
+                return Participant(state.name, state.key)
+            country = demonym_country(tok.text)
+            return Participant(country, None) if country is not None else None
+        if tok.pos_ == "NUM" or tok.lemma_.lower() in QUANTITY_NOUNS:
+            # "thousands of workers": the counted noun is the participant.
+            for obj in prep_objects(tok, ("of",)):
+                return self.resolve(obj, depth + 1)
         lemma = tok.lemma_.lower()
         lower = tok.lower_
         roles = (
@@ -328,6 +360,9 @@ class ArgumentResolver:
                     state = self.demonym_state(child)
                     if state is not None:
                         return Participant(state.name, state.key)
+                    country = demonym_country(child.text)
+                    if country is not None:
+                        return Participant(country, None)
             for obj in prep_objects(tok, ("of",)):
                 got = self.resolve(obj, depth + 1)
                 if got is not None and got.entity_key is not None:
@@ -379,10 +414,10 @@ class ArgumentResolver:
                 if not subj or passive or subj[0].pos_ == "PRON":
                     return None
                 got = self.resolve(subj[0])
-                if got is None or got.entity_key is None:
-                    return None
-                etype = self.entities[got.entity_key].type
                 personal = tok.lower_ in MALE_FEMALE
+                if got is None or got.entity_key is None:
+                    return got if got is not None and not personal else None
+                etype = self.entities[got.entity_key].type
                 return got if (etype == "PERSON") == personal else None
             if cur.head.i == cur.i:
                 return None

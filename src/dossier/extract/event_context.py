@@ -103,7 +103,7 @@ def modality(tok: Token, lexicon: EventLexicon) -> Modality:
             if _has_neg(anc):
                 negated = True
             break
-        if lemma in report or anc.pos_ in {"VERB", "AUX"} and cur.dep_ in {"ccomp", "advcl", "conj"}:
+        if lemma in report or (anc.pos_ in {"VERB", "AUX"} and cur.dep_ in {"ccomp", "advcl", "conj"}):
             # A reporting verb or a new clause ends the complement chain.
             if any(c.dep_ == "mark" and c.lower_ in conditions for c in anc.children):
                 hypothetical, note = True, "conditional clause"
@@ -138,7 +138,8 @@ def source_of(
     found: Participant | None = None
     cur = clause_verb(tok)
     for anc in _ancestors(cur, 8):
-        if anc.lemma_.lower() in report and anc.pos_ in {"VERB", "AUX"} and cur.dep_ in {"ccomp", "parataxis", "conj", "advcl", "xcomp", "dobj"}:
+        complement = cur.dep_ in {"ccomp", "parataxis", "conj", "advcl", "xcomp", "dobj"}
+        if anc.lemma_.lower() in report and anc.pos_ in {"VERB", "AUX"} and complement:
             subj, passive = subjects(anc)
             if subj and not passive:
                 got = resolver.resolve(subj[0])
@@ -255,7 +256,8 @@ def date_of(
         tags = {v.tag_ for v in verbs} | {c.tag_ for v in verbs for c in v.children if c.dep_ in {"aux", "auxpass"}}
         in_relative = any(a.dep_ in {"relcl", "acl"} for a in verbs)
         if tags & {"VBD", "VBZ", "VBP"} and not in_relative:
-            return DateChoice(date, precision, "statement reported in the story without a date of its own: article date")
+            rule = "statement reported in the story without a date of its own: article date"
+            return DateChoice(date, precision, rule)
     return UNKNOWN_DATE
 
 
@@ -267,9 +269,16 @@ def place_of(tok: Token, resolver: ArgumentResolver, pattern: str) -> str | None
     verb = clause_verb(tok)
     if verb.i != tok.i:
         holders.append(verb)
+    # "met X in Naypyitaw": the place phrase often hangs off the object.
+    holders += [c for h in list(holders) for c in h.children if c.dep_ in {"dobj", "pobj"}]
     preps = ("in", "at", "to") if pattern == "visit" else ("in", "at")
     for holder in holders:
         for obj in prep_objects(holder, preps):
             for ent in resolver.entities_in(obj.subtree, PLACE_TYPES):
                 return ent.name
+            for t in obj.subtree:  # a place the entity stage did not list: the NER span as written
+                if t.ent_type_ in PLACE_TYPES:
+                    span = next((e for e in t.doc.ents if e.start <= t.i < e.end), None)
+                    if span is not None:
+                        return span.text.removeprefix("the ").removeprefix("The ")
     return None

@@ -97,7 +97,8 @@ class TriggerEntry:
         """Return a one-line description of the entry for `dossier explain`."""
         cond = " ".join(c.text for c in self.conditions)
         mode = f"/{self.mode}" if self.mode else ""
-        return f"{self.lemma} ({self.pos}) -> {self.type}{mode} [{self.pattern}{' if ' + cond if cond else ''}] {self.origin}"
+        when = f" if {cond}" if cond else ""
+        return f"{self.lemma} ({self.pos}) -> {self.type}{mode} [{self.pattern}{when}] {self.origin}"
 
 
 @dataclass(slots=True)
@@ -123,7 +124,7 @@ def _fail(origin: str, problem: str) -> ConfigError:
     return ConfigError(f"{origin}: {problem}; fix the line or remove the file from --lexicon")
 
 
-def _read_jsonl(path: Path) -> Iterable[tuple[str, dict[str, Any]]]:
+def _read_jsonl(path: Path, label: str | None = None) -> Iterable[tuple[str, dict[str, Any]]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -131,7 +132,7 @@ def _read_jsonl(path: Path) -> Iterable[tuple[str, dict[str, Any]]]:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read the lexicon file ({err})") from None
     for number, line in enumerate(lines, start=1):
-        origin = f"{path}:{number}"
+        origin = f"{label or path}:{number}"
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -152,7 +153,8 @@ def _words(spec: str, origin: str, classes: dict[str, frozenset[str]]) -> frozen
             raise _fail(origin, f"empty word in condition {spec!r}")
         if part.startswith("@"):
             if part[1:] not in classes:
-                raise _fail(origin, f"unknown word class {part!r} (define it with {{\"class\": ..., \"words\": [...]}})")
+                define = '{"class": ..., "words": [...]}'
+                raise _fail(origin, f"unknown word class {part!r} (define it with {define})")
             out |= classes[part[1:]]
         else:
             out.add(part)
@@ -226,10 +228,12 @@ def parse_entry(obj: dict[str, Any], origin: str, classes: dict[str, frozenset[s
     )
 
 
-def _read_classes(path: Path, classes: dict[str, frozenset[str]]) -> list[tuple[str, dict[str, Any]]]:
+def _read_classes(
+    path: Path, classes: dict[str, frozenset[str]], label: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """Read word classes from `path` into `classes`; return its other (trigger) lines."""
     rest = []
-    for origin, obj in _read_jsonl(path):
+    for origin, obj in _read_jsonl(path, label):
         if "class" not in obj:
             rest.append((origin, obj))
             continue
@@ -254,14 +258,14 @@ def load_event_lexicon(settings: Settings | None = None, *, extra: tuple[Path, .
     """
     user_files = tuple(settings.files("lexicon") if settings else ()) + extra
     classes: dict[str, frozenset[str]] = {}
-    packaged_rest = _read_classes(data_path("lexicons", WORDS_FILE), classes)
+    packaged_rest = _read_classes(data_path("lexicons", WORDS_FILE), classes, f"lexicons/{WORDS_FILE}")
     for origin, _ in packaged_rest:
         raise _fail(origin, "word-class files hold only {\"class\": ..., \"words\": [...]} lines")
     user_lines: list[tuple[str, dict[str, Any]]] = []
     for path in user_files:
         user_lines.extend(_read_classes(Path(path), classes))
     lexicon = EventLexicon(classes=classes)
-    packaged = list(_read_jsonl(data_path("lexicons", TRIGGER_FILE)))
+    packaged = list(_read_jsonl(data_path("lexicons", TRIGGER_FILE), f"lexicons/{TRIGGER_FILE}"))
     for origin, obj in user_lines + packaged:
         entry = parse_entry(obj, origin, classes)
         lexicon.entries.setdefault((entry.lemma, entry.pos), []).append(entry)

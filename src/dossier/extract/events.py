@@ -20,11 +20,11 @@ from dossier.extract.event_args import (
     PARTICIPANT_TYPES,
     PLACE_TYPES,
     ArgumentResolver,
-    capital_state,
-    country_names,
     agent_of,
+    capital_state,
     clause_verb,
     conjuncts,
+    country_names,
     direct_objects,
     prep_objects,
     subjects,
@@ -134,6 +134,8 @@ class _ArticleRun:
                 objs.extend(subj)
             if tok.pos_ == "NOUN":
                 objs.extend(prep_objects(tok, ("of",)))
+            # "hundreds of drones", "a batch of missiles": the quantity's "of" noun counts.
+            objs.extend(o2 for o in list(objs) for o2 in prep_objects(o, ("of",)))
             ok = any(
                 o.lemma_.lower() in words or o.lower_ in words
                 or any(c.dep_ == "compound" and c.lower_ in words for c in o.children)
@@ -202,9 +204,9 @@ class _ArticleRun:
         out += prep_objects(tok, ("between",))
         out += agent_of(tok)
         for c in tok.children:
-            if c.dep_ in {"compound", "amod", "nmod"} and (c.pos_ == "PROPN" or c.ent_type_ == "NORP"):
-                if self.resolver.entity_at(c) is not None or self.resolver.demonym_state(c) is not None:
-                    out.append(c)
+            named = c.pos_ == "PROPN" or c.ent_type_ == "NORP"
+            if c.dep_ in {"compound", "amod", "nmod"} and named and self.resolver.resolve(c) is not None:
+                out.append(c)
         if "of" not in entry.preps and entry.pattern in {"visit", "agent-target", "joint"}:
             out += [o for o in prep_objects(tok, ("of",)) if self.resolver.resolve(o) is not None]
         if out:
@@ -517,9 +519,9 @@ class _ArticleRun:
                 if other.type in EMBEDDING_TYPES and cur.dep_ != "conj":
                     return True
                 temporal = cur.dep_ == "prep" and cur.lower_ in self.lexicon.words("temporal_preps")
-                if tok.pos_ == "NOUN" and head.pos_ == "VERB" and cur.dep_ in {"dobj", "prep", "pobj", "xcomp"}:
-                    if not temporal:
-                        return True
+                nominal_object = cur.dep_ in {"dobj", "prep", "pobj", "xcomp"}
+                if tok.pos_ == "NOUN" and head.pos_ == "VERB" and nominal_object and not temporal:
+                    return True
             if cur.dep_ in {"relcl", "advcl", "parataxis"}:
                 return False
             cur = head

@@ -489,8 +489,19 @@ class FigureExtractor:
             if inner is None and owner is None:
                 break
             head = inner if inner is not None else owner  # type: ignore[assignment]
-        span = head.doc[head.left_edge.i:head.right_edge.i + 1]
+        # the phrase without its trailing clauses ("..., Tom Andrews, published in May")
+        right = head.i
+        for child in head.rights:
+            if child.dep_ in {"relcl", "acl", "appos", "punct", "cc", "conj", "advcl"}:
+                break
+            right = child.right_edge.i
+        span = head.doc[head.left_edge.i:right + 1]
         mention = parsed.mention_at(head.idx, head.idx + len(head.text))
+        if mention is None:
+            # "the UN special rapporteur, Tom Andrews": a named body or person inside the phrase
+            whole = head.doc[head.left_edge.i:head.right_edge.i + 1]
+            mention = next((m for m in parsed.mentions if whole.start_char <= m.start and m.end <= whole.end_char
+                            and m.kind not in {"pronoun", "descriptor"}), None)
         if mention is not None:
             try:
                 return parsed.entity(mention.entity_key).name

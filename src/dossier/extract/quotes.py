@@ -184,14 +184,20 @@ class QuoteExtractor:
             # even when the parser hangs it elsewhere
             out.append(before)
         tok = verb
+        found_subject = False
         for _ in range(5):
+            # above the first subject, only another verb of saying may name the speaker
+            speech = tok.lemma_.casefold() in self.lex.speech
             if tok.lemma_.casefold() in {"quote", "cite"}:
                 # "TASS quoted Fomin as telling ...": the one quoted speaks
                 out.extend(c for c in tok.children if c.dep_ == "dobj" and c.i not in inside)
             subj = next((c for c in tok.children if c.dep_ in _SUBJECTS and c.i not in inside), None)
-            if subj is not None:
+            if subj is not None and (not found_subject or speech):
                 out.append(tok.head if subj.lower_ in _RELATIVE and tok.dep_ == "relcl" else subj)
-            elif tok.dep_ == "relcl":
+                if tok.i == verb.i:
+                    break  # the speech verb's own subject: nobody higher up is speaking
+                found_subject = True
+            elif subj is None and tok.dep_ == "relcl" and not found_subject:
                 out.append(tok.head)
             if tok.head.i == tok.i:
                 break

@@ -45,6 +45,7 @@ class FuseConfig:
     duplicate_min_words: int
     max_date_gap_days: int
     date_conflict_max_days: int
+    unknown_attach_max_days: int
     figure_subject_threshold: float
     series_min_documents: int
     figure_value_tolerance: float
@@ -146,6 +147,7 @@ def load_config(settings: Settings) -> FuseConfig:
         "duplicate_threshold": _number(settings, "duplicate_threshold", 0.6, lo=0.0, hi=1.0),
         "duplicate_min_words": int(_number(settings, "duplicate_min_words", 40, lo=0, hi=10**6)),
         "max_date_gap_days": int(_number(settings, "max_date_gap_days", 1, lo=0, hi=3650)),
+        "unknown_attach_max_days": int(_number(settings, "unknown_attach_max_days", 31, lo=0, hi=3650)),
         "date_conflict_max_days": int(_number(settings, "date_conflict_max_days", 45, lo=0, hi=3650)),
         "figure_subject_threshold": _number(settings, "figure_subject_threshold", 50, lo=0, hi=100),
         "series_min_documents": int(_number(settings, "series_min_documents", 2, lo=1, hi=10**6)),

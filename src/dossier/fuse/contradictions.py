@@ -2,8 +2,9 @@
 
 Rules (docs/views.md, "contradictions"):
 - event_negation: a fused event asserted and a fused event denied (`negated`) with the same
-  type, compatible modes, compatible participants (a participant of the same country counts
-  as shared: "Myanmar" and "Myanmar military") and compatible dates (unknown fits any).
+  type, compatible modes, compatible canonical participants (the fusion rule; a shared
+  country is not enough: "Lavrov did not meet the NUG" denies no other Russia-Myanmar
+  meeting) and compatible dates (unknown fits any).
 - event_date: same type and mode, the same actors and targets, both dated to the day or
   month, dates apart beyond precision but by less than `fuse.date_conflict_max_days`.
 - figure_value: see `figures.figure_conflicts`.
@@ -107,18 +108,15 @@ def event_contradictions(
     out: list[Contradiction] = []
     rows = {fe.fused_event_id: _as_row(fe) for fe in fused}
     symmetric = config.weights.symmetric
-    # 1. Asserted vs denied, blocked by type and participant key or country.
+    # 1. Asserted vs denied, blocked by type and participant key.
     index: dict[tuple[str, str], list[FusedEvent]] = defaultdict(list)
     for fe in fused:
         if not fe.negated:
             for p in fe.actors + fe.targets:
                 index[(fe.type, p.key)].append(fe)
-                if p.country:
-                    index[(fe.type, f"country:{p.country}")].append(fe)
     for neg in (fe for fe in fused if fe.negated):
         seen: set[str] = set()
         keys = [p.key for p in neg.actors + neg.targets]
-        keys += [f"country:{p.country}" for p in neg.actors + neg.targets if p.country]
         for key in keys:
             for pos in index.get((neg.type, key), ()):
                 if pos.fused_event_id in seen:
@@ -129,8 +127,7 @@ def event_contradictions(
                 niv, piv = neg.interval, pos.interval
                 if niv is not None and piv is not None and interval_gap(niv, piv) > config.max_date_gap_days:
                     continue
-                if not participants_compatible(rows[neg.fused_event_id], rows[pos.fused_event_id], symmetric,
-                                               by_country=True):
+                if not participants_compatible(rows[neg.fused_event_id], rows[pos.fused_event_id], symmetric):
                     continue
                 if _groups(neg, source_group) == _groups(pos, source_group) and len(_groups(neg, source_group)) == 1:
                     continue

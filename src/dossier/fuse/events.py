@@ -19,33 +19,30 @@ from dossier.fuse.config import FuseConfig
 from dossier.fuse.records import PRECISION_RANK, Doc, EventRow, Party, date_interval, interval_gap, stable_id
 
 
-def participants_compatible(a: EventRow, b: EventRow, symmetric: frozenset[str], *, by_country: bool = False) -> bool:
+def participants_compatible(a: EventRow, b: EventRow, symmetric: frozenset[str]) -> bool:
     """Return True when two events can be about the same participants.
 
     Aligned roles: a shared actor and targets not disjoint (when both have targets), or a
     shared target and actors not disjoint. For symmetric types ("talks between X and Y")
     roles may be swapped: two shared participants (or all of the smaller side) suffice.
-    `by_country` also counts two participants of one country as shared (for contradictions).
     """
-    a_act, b_act = _keys(a.actors, by_country), _keys(b.actors, by_country)
-    a_tg, b_tg = _keys(a.targets, by_country), _keys(b.targets, by_country)
+    a_act, b_act = _keys(a.actors), _keys(b.actors)
+    a_tg, b_tg = _keys(a.targets), _keys(b.targets)
     if a_act & b_act and (not a_tg or not b_tg or a_tg & b_tg):
         return True
     if a_tg & b_tg and (not a_act or not b_act or a_act & b_act):
         return True
     if a.type in symmetric:
-        pa = {p.key for p in a.actors + a.targets}
-        pb = {p.key for p in b.actors + b.targets}
+        pa = {p.key for p in a.actors + a.targets if p.entity_id}
+        pb = {p.key for p in b.actors + b.targets if p.entity_id}
         need = min(2, len(pa), len(pb))
         return need > 0 and len(pa & pb) >= need
     return False
 
 
-def _keys(parties: Iterable[Party], by_country: bool) -> set[str]:
-    keys = {p.key for p in parties}
-    if by_country:
-        keys |= {f"country:{p.country}" for p in parties if p.country}
-    return keys
+def _keys(parties: Iterable[Party]) -> set[str]:
+    # Free-text participants ("people", "the delegation") never link two reports.
+    return {p.key for p in parties if p.entity_id}
 
 
 @dataclass(slots=True)
@@ -79,13 +76,28 @@ def _compatible(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: dict[str, 
     if iv is not None and cl.lo is not None and cl.hi is not None:
         if (iv[0] - cl.hi).days > gap or (cl.lo - iv[1]).days > gap:
             return False
-    elif iv is None and cl.lo is not None:
-        published = docs[ev.doc_id].published
-        # An undated report cannot be about something that happened after it was published.
-        if published is not None and (cl.lo - published).days > gap:
-            return False
+    elif iv is None and not _undated_fits(ev, cl, config, docs):
+        return False
     symmetric = config.weights.symmetric
     return all(participants_compatible(ev, m, symmetric) for m in cl.members)
+
+
+def _undated_fits(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: dict[str, Doc]) -> bool:
+    """An undated report is news: it joins what happened shortly before it was published.
+
+    It needs a known publication date; a dated cluster must fall within
+    `unknown_attach_max_days` before it (never after), and an undated cluster's documents
+    must all be published within that many days of it.
+    """
+    published = docs[ev.doc_id].published
+    if published is None:
+        return False
+    window = config.unknown_attach_max_days
+    gap = config.max_date_gap_days
+    if cl.lo is not None and cl.hi is not None:
+        return (cl.lo - published).days <= gap and (published - cl.hi).days <= window
+    others = [docs[d].published for d in cl.docs]
+    return all(p is not None and abs((p - published).days) <= window for p in others)
 
 
 def cluster_events(events: list[EventRow], config: FuseConfig, docs: dict[str, Doc]) -> list[list[EventRow]]:
@@ -95,11 +107,14 @@ def cluster_events(events: list[EventRow], config: FuseConfig, docs: dict[str, D
         key=lambda e: (PRECISION_RANK.get(e.precision, 3), e.date or dt.date.max, e.event_id),
     )
     clusters: list[_Cluster] = []
-    index: dict[tuple[str, bool, str], list[int]] = defaultdict(list)
+    # Clusters by (type, negated, participant, year of their first member; None = undated),
+    # so a report is compared only with clusters of nearby years, not every cluster of an actor.
+    index: dict[tuple[str, bool, str, int | None], list[int]] = defaultdict(list)
     for ev in order:
         cand_ids: set[int] = set()
         for p in ev.actors + ev.targets:
-            cand_ids.update(index.get((ev.type, ev.negated, p.key), ()))
+            for year in _years(ev, docs, config):
+                cand_ids.update(index.get((ev.type, ev.negated, p.key, year), ()))
         cands = [clusters[i] for i in sorted(cand_ids) if _compatible(ev, clusters[i], config, docs)]
         chosen: _Cluster | None = None
         if len(cands) == 1:
@@ -111,13 +126,28 @@ def cluster_events(events: list[EventRow], config: FuseConfig, docs: dict[str, D
         if chosen is None:
             chosen = _Cluster(pos=len(clusters), first=ev)
             clusters.append(chosen)
-        pos = chosen.pos
+            iv = ev.interval
+            for p in ev.actors + ev.targets:
+                if iv is None:
+                    index[(ev.type, ev.negated, p.key, None)].append(chosen.pos)
+                else:
+                    for year in range(iv[0].year, iv[1].year + 1):
+                        index[(ev.type, ev.negated, p.key, year)].append(chosen.pos)
         chosen.add(ev)
-        for p in ev.actors + ev.targets:
-            key = (ev.type, ev.negated, p.key)
-            if not index[key] or index[key][-1] != pos:
-                index[key].append(pos)
     return [c.members for c in clusters]
+
+
+def _years(ev: EventRow, docs: dict[str, Doc], config: FuseConfig) -> list[int | None]:
+    """Index years where a compatible cluster can sit (its first member's year)."""
+    iv = ev.interval
+    if iv is not None:
+        # A neighbouring year: date gaps across New Year, or a year-precision first member.
+        return list(range(iv[0].year - 1, iv[1].year + 2))
+    published = docs[ev.doc_id].published
+    if published is None:
+        return []
+    back = (config.unknown_attach_max_days + 365) // 365
+    return [None, *range(published.year - back - 1, published.year + 2)]
 
 
 def _shared(ev: EventRow, cl: _Cluster) -> int:

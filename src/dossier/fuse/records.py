@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ def stable_id(prefix: str, parts: Iterable[str]) -> str:
     return f"{prefix}{digest[:16]}"
 
 
+@functools.lru_cache(maxsize=65536)
 def date_interval(date: dt.date | None, precision: str) -> tuple[dt.date, dt.date] | None:
     """Return the first and last day a date at `precision` covers; None when unknown.
 

@@ -42,8 +42,12 @@ _MAX_CONTROL_SHARE = 0.01
 # the tie-break when a short text decodes equally well in several code pages.
 _COMMON = ("cp1252", "latin_1", "iso8859_15", "cp1251", "gb18030", "gb2312", "shift_jis", "euc_kr", "euc_jp",
            "big5", "iso8859_2", "cp1250", "cp1256", "iso8859_9", "cp1254", "koi8_r", "tis_620", "cp874")
-_HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
-_HTML_TAGS = re.compile(r"<(?:html|head|body|article|div|p|meta|title|span|section|main|a\s+href|br|h[1-6])\b[^>]*>", re.I)
+_HTML_START = re.compile(
+    r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
+_HTML_TAGS = re.compile(
+    r"<(?:html|head|body|article|div|p|meta|title|span|section|main|a\s+href|br|h[1-6])\b[^>]*>", re.I
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 

@@ -15,7 +15,7 @@ import logging
 import os
 import zlib
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from dossier.ingest.decode import DecodeProblem, decode_bytes, sniff_media_type
 from dossier.ingest.paths import InputPath, MissingInput
@@ -154,7 +154,9 @@ def _document(
 
 
 def _open(item: InputPath, gz: bool) -> IO[bytes]:
-    return gzip.open(item.source, "rb") if gz else open(item.source, "rb")
+    if gz:
+        return cast(IO[bytes], gzip.open(item.source, "rb"))
+    return open(item.source, "rb")
 
 
 def read_jsonl(item: InputPath, *, cap: int, gz: bool) -> Iterator[Item]:

@@ -47,6 +47,8 @@ PLACE_PREPS = {"in", "to", "from", "at", "near", "into", "outside", "inside", "v
                "towards", "through", "within", "over"}
 EVENT_HEADS = {"day", "conference", "summit", "forum", "war", "games", "olympics", "festival", "parade", "expo",
                "dialogue", "talks", "election", "elections", "revolution", "uprising"}
+_MIL_OWNER = re.compile(r"\b([A-Z][\w-]+(?: [A-Z][\w-]+)?)(?:'s|’s)? (?:ruling |new |military )*"
+                        r"(?:junta|regime|army|armed forces|military)\b")
 PRONOUNS = {"he", "him", "his", "she", "her"}
 STOP_INITIALS = {"of", "and", "the", "for", "in", "on", "de", "&"}
 POSSESSIVE = {"'s", "’s", "'", "’"}
@@ -93,6 +95,9 @@ class EntityFinder:
         self.actors = actors
         self.gz = gazetteer
         self.name_token_share = name_token_share
+        self._cache_doc: Doc | None = None
+        self._cache_toks: list[Token] = []
+        self._cache_text = ""
         self.place_index: dict[str, list[tuple[str, str, str]]] = {}
         for k, iso in gazetteer.country_names.items():
             self._index_place(k, "country", iso)
@@ -115,10 +120,10 @@ class EntityFinder:
     # ---------------------------------------------------------------- candidates
     def candidates(self, doc: Doc) -> list[Cand]:
         """Name spans of the document, non-overlapping, dictionary first."""
-        text = doc.text
+        text = self._text(doc)
         low = text.lower()
         found: list[tuple[int, Cand]] = []
-        for tok in doc:
+        for tok in self._tokens(doc):
             if not tok.text[:1].isupper():
                 continue
             m = re.match(r"\w+", tok.lower_)
@@ -146,8 +151,9 @@ class EntityFinder:
                     c.kind = "short"
                 found.append((3, c))
                 break
-            words = key(tok.text).split()
-            for phrase, kind, value in self.place_index.get(words[0] if words else "", []):
+            if tok.lower_ not in self.place_index:
+                continue
+            for phrase, kind, value in self.place_index[tok.lower_]:
                 span = self._match_words(doc, tok.i, phrase)
                 if span is None:
                     continue
@@ -240,17 +246,16 @@ class EntityFinder:
     def _title_word(self, tok: Token) -> bool:
         return tok.lower_ in self.gz.titles or tok.lower_.rstrip(".") + "." in self.gz.titles
 
-    @staticmethod
-    def _join_split_names(doc: Doc, cands: list[Cand]) -> list[Cand]:
+    def _join_split_names(self, doc: Doc, cands: list[Cand]) -> list[Cand]:
         """Join spaCy's split names ("Min Aung" + "Hlaing") when only a space separates them."""
         out: list[Cand] = []
         for c in cands:
             prev = out[-1] if out else None
             if (prev is not None and prev.source == "spacy" and c.source == "spacy"
                     and prev.label in {"PERSON", "ORG"} and c.label in {"PERSON", "ORG"}
-                    and doc.text[prev.end:c.start] == " " and prev.te == c.ts):
+                    and self._text(doc)[prev.end:c.start] == " " and prev.te == c.ts):
                 prev.end, prev.te = c.end, c.te
-                prev.text = doc.text[prev.start:prev.end]
+                prev.text = self._text(doc)[prev.start:prev.end]
                 if "PERSON" in (prev.label, c.label):
                     prev.label = "PERSON"
                 continue
@@ -286,7 +291,7 @@ class EntityFinder:
             if c.label in {"ORG", "PERSON"} and 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
                 if self.actors.country_of_person_name(words, 0.0):
                     c.person_cue = True
-            city = self.gz.city(c.text) if c.label in {"GPE", "PERSON", "LOC", "ORG"} else None
+            city = self.gz.city(c.text) if c.label in {"GPE", "PERSON", "LOC", "ORG"} and not c.text.isupper() else None
             if city is not None and not c.person_cue and (c.label == "GPE" or city.population > 100_000):
                 c.label, c.country = "GPE", city.country
                 continue
@@ -311,7 +316,7 @@ class EntityFinder:
                     break
                 c.ts -= 1
                 c.start = t.idx
-                c.text = doc.text[c.start:c.end]
+                c.text = self._text(doc)[c.start:c.end]
 
     # ---------------------------------------------------------------- clustering
     def cluster(self, cands: list[Cand]) -> list[Cluster]:
@@ -396,14 +401,13 @@ class EntityFinder:
                 prefix = doc[p:c.ts]
                 has_title = any(self._title_word(t) for t in prefix)
                 if c.label == "PERSON" or not has_title:
-                    start = prefix.start_char
-                    extra.append(self._alias_cand(doc, c, start, c.end, "title", "prefix"))
+                    extra.append(self._alias_cand(doc, c, p, c.te, "title", "prefix"))
                     caps = c.ts
                     while caps > p and doc[caps - 1].text[:1].isupper() and not self.gz.demonym(doc[caps - 1].text) \
                             and not (doc[caps - 1].i in by_tok and by_tok[doc[caps - 1].i].label == "GPE"):
                         caps -= 1
                     if p < caps < c.ts and any(self._title_word(t) for t in doc[caps:c.ts]):
-                        extra.append(self._alias_cand(doc, c, doc[caps].idx, c.end, "title", "prefix"))
+                        extra.append(self._alias_cand(doc, c, caps, c.te, "title", "prefix"))
                     role_words = [t for t in prefix if not self.gz.demonym(t.text) and t.lower_ not in {"its", "their"}
                                   and not (t.i in by_tok and by_tok[t.i].label == "GPE") and t.text not in POSSESSIVE]
                     if role_words:
@@ -442,7 +446,7 @@ class EntityFinder:
                     by_tok: dict[int, Cand]) -> None:
         if len(np) > 14 or head.pos_ not in {"NOUN", "PROPN"}:
             return
-        extra.append(self._alias_cand(doc, c, np.start_char, np.end_char, "descriptor", "appos"))
+        extra.append(self._alias_cand(doc, c, np.start, np.end, "descriptor", "appos"))
         words = np.text
         if np[0].lower_ in {"the", "a", "an"}:
             words = doc[np.start + 1:np.end].text
@@ -470,16 +474,29 @@ class EntityFinder:
                 return c.country
         return None
 
-    @staticmethod
-    def _alias_cand(doc: Doc, c: Cand, start: int, end: int, kind: MentionKind, source: str) -> Cand:
-        span = doc.char_span(start, end, alignment_mode="expand")
-        ts, te = (span.start, span.end) if span is not None else (c.ts, c.te)
-        return Cand(start, end, ts, te, doc.text[start:end], c.label, kind, source, ckey=c.ckey)
+    def _alias_cand(self, doc: Doc, c: Cand, ts: int, te: int, kind: MentionKind, source: str) -> Cand:
+        start = doc[ts].idx
+        last = doc[te - 1]
+        end = last.idx + len(last.text)
+        return Cand(start, end, ts, te, self._text(doc)[start:end], c.label, kind, source, ckey=c.ckey)
+
+    def _tokens(self, doc: Doc) -> list[Token]:
+        """The doc's tokens, built once per document (spaCy makes a new Token object per access)."""
+        if self._cache_doc is not doc:
+            self._cache_doc = doc
+            self._cache_toks = list(doc)
+            self._cache_text = "".join(t.text_with_ws for t in self._cache_toks)
+        return self._cache_toks
+
+    def _text(self, doc: Doc) -> str:
+        """The doc's text, joined once per document (spaCy rebuilds `Doc.text` on every access)."""
+        self._tokens(doc)
+        return self._cache_text
 
     def descriptors(self, doc: Doc, by_tok: dict[int, Cand]) -> list[Cand]:
         """Armed-force and government descriptors ("the junta", "the Russian government")."""
         out: list[Cand] = []
-        for t in doc:
+        for t in self._tokens(doc):
             entries = self.desc_heads.get(t.lower_)
             if not entries or t.pos_ not in {"NOUN", "PROPN"} or t.dep_ in {"compound", "amod"}:
                 continue
@@ -539,7 +556,7 @@ class EntityFinder:
         out: list[Cand] = []
         if not persons:
             return out
-        for t in doc:
+        for t in self._tokens(doc):
             if t.pos_ != "NOUN" and not (t.pos_ == "PROPN" and t.lower_ in self.gz.titles):
                 continue
             if t.lower_ not in self.gz.titles or t.dep_ in {"compound", "amod"} or t.i in by_tok:
@@ -587,12 +604,14 @@ class EntityFinder:
         if not persons:
             return out
         sent_index = {}
-        for n, s in enumerate(doc.sents):
-            for i in range(s.start, s.end):
-                sent_index[i] = n
+        n = 0
+        for t in self._tokens(doc):
+            if t.is_sent_start and t.i > 0:
+                n += 1
+            sent_index[t.i] = n
         j = 0
         last: Cand | None = None
-        for t in doc:
+        for t in self._tokens(doc):
             if t.lower_ not in PRONOUNS or t.pos_ != "PRON" and t.tag_ not in {"PRP", "PRP$"}:
                 continue
             while j < len(persons) and persons[j].start < t.idx:
@@ -645,7 +664,7 @@ class EntityFinder:
                 cl.roles.extend(r for r in c.roles if r not in cl.roles)
                 cl.country = cl.country or c.country
         title = self._collect(title_doc, list(context.values())) if title_doc is not None and len(title_doc) else []
-        default_mil = self._default_military(body + title)
+        default_mil = self._default_military(body + title, [self._text(doc), "".join(t.text_with_ws for t in title_doc) if title_doc is not None else ""])
         for c in title:
             c.source += ":title"
         clusters: dict[str, Cluster] = {}
@@ -705,10 +724,15 @@ class EntityFinder:
                 e.label = labels.get(e.ckey, e.label)
         return sorted([*cands, *extra], key=lambda c: (c.start, -c.end))
 
-    @staticmethod
-    def _default_military(cands: list[Cand]) -> str | None:
+    def _default_military(self, cands: list[Cand], texts: list[str]) -> str | None:
         explicit = Counter(c.country for c in cands if c.country and (
             c.ckey.startswith(("military:", "mil:"))))
+        for text in texts:
+            # "Myanmar's junta chief", "Mali's ruling junta": a country named with a military word.
+            for m in _MIL_OWNER.finditer(text):
+                iso = self.gz.country_of_name(m.group(1)) or self.gz.demonym(m.group(1))
+                if iso:
+                    explicit[iso] += 1
         if explicit:
             return explicit.most_common(1)[0][0]
         countries = Counter(c.country for c in cands if c.label == "PERSON" and c.country and c.sector == "MIL")

@@ -84,8 +84,12 @@ def write_report(db: Path | str, out: Path | str, *, page_size: int = PAGE_SIZE)
         paged("failed", "failed.html", lambda lim, off: pages.failed(reader, lim, off))
         write("search.html", "search.html", {"title": "Search", "q": "", "scope": "documents", "result": None})
         n_events = n_entities = n_docs = 0
-        for event_id in _ids(reader, "SELECT fused_event_id FROM fused_events ORDER BY 1"
-                             if queries.has_fused(reader) else "SELECT event_id FROM events ORDER BY 1"):
+        for event_id in _ids(
+            reader,
+            "SELECT fused_event_id FROM fused_events ORDER BY 1"
+            if queries.has_fused(reader)
+            else "SELECT event_id FROM events ORDER BY 1",
+        ):
             context = pages.event(reader, event_id)
             if context and "redirect" not in context:
                 write(f"events/{pages.slug(event_id)}.html", "event.html", context)

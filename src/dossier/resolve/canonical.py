@@ -177,16 +177,18 @@ def _blocks(base: Base) -> set[str]:
     return keys
 
 
-def _load_bases(con: duckdb.DuckDBPyConnection, groups: Iterable[str]) -> tuple[dict[str, Base], list[tuple[str, str]]]:
+def _load_bases(con: duckdb.DuckDBPyConnection, groups: Iterable[str]
+                ) -> tuple[dict[str, Base], list[tuple[str, str, str | None]]]:
+    """Bases of the given groups, and (doc_entity_id, base id, current entity_id) per row."""
     types = [t for t, g in GROUPS.items() if g in set(groups)]
     rows = con.execute(
-        "SELECT doc_entity_id, doc_id, name, type, country, sector, aliases, roles, dictionary_id "
+        "SELECT doc_entity_id, doc_id, name, type, country, sector, aliases, roles, dictionary_id, entity_id "
         "FROM doc_entities WHERE type IN (SELECT unnest(?)) ORDER BY doc_entity_id",
         [types],
     ).fetchall()
     bases: dict[str, Base] = {}
-    row_base: list[tuple[str, str]] = []
-    for de_id, doc_id, name, etype, country, sector, aliases, roles, dict_id in rows:
+    row_base: list[tuple[str, str, str | None]] = []
+    for de_id, doc_id, name, etype, country, sector, aliases, roles, dict_id, current in rows:
         k = base_key(etype, name, dict_id)
         b = bases.get(k)
         if b is None:
@@ -200,7 +202,7 @@ def _load_bases(con: duckdb.DuckDBPyConnection, groups: Iterable[str]) -> tuple[
         b.roles.update(roles or ())
         b.aliases.update(aliases or ())
         b.docs.add(doc_id)
-        row_base.append((de_id, b.entity_id))
+        row_base.append((de_id, b.entity_id, current))
     return bases, row_base
 
 
@@ -282,7 +284,7 @@ def canonicalize_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
 
 
 def recompute(con: duckdb.DuckDBPyConnection, settings: Settings, groups: Iterable[str]) -> None:
-    """Rebuild bases, merges and assignments for the given type groups."""
+    """Rebuild bases, merges and assignments for the given type groups; write only what changed."""
     threshold = float(settings.get("resolve.spelling_threshold", 85.0))
     groups = sorted(set(groups))
     bases, row_base = _load_bases(con, groups)
@@ -291,53 +293,54 @@ def recompute(con: duckdb.DuckDBPyConnection, settings: Settings, groups: Iterab
     cannot = {frozenset((a, b)) for a, b in undone}
     merged = _components(base_list, cannot, threshold)
     ids = [b.entity_id for b in base_list]
+    wanted = {b.entity_id: (b.name, b.type, b.country, b.sector, sorted(b.roles), b.dictionary_id,
+                            merged.get(b.entity_id, (None,))[0]) for b in base_list}
+    have = {r[0]: (r[1], r[2], r[3], r[4], sorted(r[5] or []), r[6], r[7]) for r in con.execute(
+        "SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into FROM entities "
+        "WHERE entity_id IN (SELECT unnest(?))", [ids]).fetchall()}
+    changed = sorted(k for k, v in wanted.items() if have.get(k) != v)
+    pending = [(de_id, bid) for de_id, bid, current in row_base if current is None]
+    canonical = [(de_id, merged.get(bid, (bid,))[0]) for de_id, bid, current in row_base
+                 if merged.get(bid, (bid,))[0] != current]
+    want_merges = {merge_id_for(f, into): (f, into, reason, score) for f, (into, reason, score) in merged.items()}
+    have_merges = {r[0]: (r[1], r[2], r[3], r[4]) for r in con.execute(
+        "SELECT merge_id, from_id, into_id, reason, score FROM entity_merges WHERE NOT undone AND "
+        "(from_id IN (SELECT unnest(?)) OR merge_id IN (SELECT unnest(?)))", [ids, list(want_merges)]).fetchall()}
+    stale = sorted(m for m, v in have_merges.items() if want_merges.get(m) != v)
+    fresh = sorted(m for m, v in want_merges.items() if have_merges.get(m) != v)
     own = _begin(con)
     try:
-        con.execute("DELETE FROM entities WHERE entity_id IN (SELECT unnest(?))", [ids])
-        con.executemany(
-            "INSERT INTO entities (entity_id, name, type, country, sector, roles, dictionary_id, merged_into) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[b.entity_id, b.name, b.type, b.country, b.sector, sorted(b.roles), b.dictionary_id,
-              merged.get(b.entity_id, (None,))[0]] for b in base_list],
-        )
-        con.execute("DELETE FROM entity_aliases WHERE entity_id IN (SELECT unnest(?))", [ids])
-        alias_rows = con.execute(
-            "SELECT doc_entity_id, doc_id, name, aliases FROM doc_entities WHERE doc_entity_id IN "
-            "(SELECT unnest(?))", [[r for r, _ in row_base]]
-        ).fetchall()
-        base_of = dict(row_base)
-        alias_values: list[list[Any]] = []
-        for de_id, doc_id, name, aliases in alias_rows:
-            for alias in dict.fromkeys([name, *(aliases or ())]):
-                alias_values.append([base_of[de_id], alias, norm(alias), doc_id])
-        alias_values.sort()
-        if alias_values:
-            con.executemany("INSERT INTO entity_aliases VALUES (?, ?, ?, ?)", alias_values)
-        # Merges: keep undone rows, replace automatic ones for these bases.
-        con.execute("DELETE FROM entity_merges WHERE NOT undone AND from_id IN (SELECT unnest(?))", [ids])
-        merge_rows = [[merge_id_for(f, into), f, into, reason, score]
-                      for f, (into, reason, score) in sorted(merged.items())]
-        if merge_rows:
-            con.executemany(
-                "INSERT INTO entity_merges (merge_id, from_id, into_id, reason, score) VALUES (?, ?, ?, ?, ?)",
-                merge_rows,
-            )
-        canonical = [[de_id, merged.get(bid, (bid,))[0]] for de_id, bid in row_base]
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _canon (doc_entity_id VARCHAR, entity_id VARCHAR)")
-        con.execute("DELETE FROM _canon")
+        if changed:
+            con.execute("DELETE FROM entities WHERE entity_id IN (SELECT unnest(?))", [changed])
+            _insert(con, "entities", ["entity_id", "name", "type", "country", "sector", "roles", "dictionary_id",
+                                      "merged_into"], [[k, *wanted[k]] for k in changed])
+        if pending:
+            # A row's base never changes (its id is derived from content): aliases are written once.
+            base_of = dict(pending)
+            alias_rows = con.execute(
+                "SELECT doc_entity_id, doc_id, name, aliases FROM doc_entities WHERE doc_entity_id IN "
+                "(SELECT unnest(?)) ORDER BY doc_entity_id", [list(base_of)]).fetchall()
+            values = [[base_of[de_id], alias, norm(alias), doc_id] for de_id, doc_id, name, aliases in alias_rows
+                      for alias in dict.fromkeys([name, *(aliases or ())])]
+            _insert(con, "entity_aliases", ["entity_id", "alias", "norm", "doc_id"], values)
+        if stale:
+            con.execute("DELETE FROM entity_merges WHERE NOT undone AND merge_id IN (SELECT unnest(?))", [stale])
+        if fresh:
+            fresh = [m for m in fresh if not con.execute(
+                "SELECT 1 FROM entity_merges WHERE merge_id = ?", [m]).fetchone()]
+            _insert(con, "entity_merges", ["merge_id", "from_id", "into_id", "reason", "score"],
+                    [[m, *want_merges[m]] for m in fresh])
         if canonical:
-            con.executemany("INSERT INTO _canon VALUES (?, ?)", canonical)
-        con.execute("UPDATE doc_entities d SET entity_id = c.entity_id FROM _canon c "
-                    "WHERE d.doc_entity_id = c.doc_entity_id AND d.entity_id IS DISTINCT FROM c.entity_id")
-        con.execute("UPDATE event_participants p SET entity_id = c.entity_id FROM _canon c "
-                    "WHERE p.doc_entity_id = c.doc_entity_id AND p.entity_id IS DISTINCT FROM c.entity_id")
-        con.execute("UPDATE quotes q SET speaker_entity_id = c.entity_id FROM _canon c "
-                    "WHERE q.speaker_doc_entity_id = c.doc_entity_id "
-                    "AND q.speaker_entity_id IS DISTINCT FROM c.entity_id")
-        con.execute("UPDATE quotes q SET target_entity_id = c.entity_id FROM _canon c "
-                    "WHERE q.target_doc_entity_id = c.doc_entity_id "
-                    "AND q.target_entity_id IS DISTINCT FROM c.entity_id")
-        con.execute("DELETE FROM _canon")
+            _insert(con, "_canon", ["doc_entity_id", "entity_id"], [list(r) for r in canonical], temp=True)
+            con.execute("UPDATE doc_entities d SET entity_id = c.entity_id FROM _canon c "
+                        "WHERE d.doc_entity_id = c.doc_entity_id")
+            con.execute("UPDATE event_participants p SET entity_id = c.entity_id FROM _canon c "
+                        "WHERE p.doc_entity_id = c.doc_entity_id")
+            con.execute("UPDATE quotes q SET speaker_entity_id = c.entity_id FROM _canon c "
+                        "WHERE q.speaker_doc_entity_id = c.doc_entity_id")
+            con.execute("UPDATE quotes q SET target_entity_id = c.entity_id FROM _canon c "
+                        "WHERE q.target_doc_entity_id = c.doc_entity_id")
+            con.execute("DROP TABLE _canon")
         if own:
             con.execute("COMMIT")
     except Exception:
@@ -345,6 +348,25 @@ def recompute(con: duckdb.DuckDBPyConnection, settings: Settings, groups: Iterab
             con.execute("ROLLBACK")
         raise
     log.debug("canonicalised %d bases in %s, %d merged", len(base_list), groups, len(merged))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], rows: list[list[Any]],
+            *, temp: bool = False) -> None:
+    """Bulk insert through an Arrow table (DuckDB's executemany is row by row)."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
+    con.register("_dossier_rows", data)
+    try:
+        if temp:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _dossier_rows")
+        else:
+            names = ", ".join(cols)
+            con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _dossier_rows")
+    finally:
+        con.unregister("_dossier_rows")
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:

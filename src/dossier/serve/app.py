@@ -65,13 +65,19 @@ class Guard:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {name for name, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []),
-                                      *[(n, v) for n, v in SECURITY_HEADERS if n not in names]]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *[(n, v) for n, v in SECURITY_HEADERS if n not in names],
+                ]
             await send(message)
 
         if scope["method"] not in ("GET", "HEAD"):
-            await _plain(send_with_headers, 405, "only GET and HEAD are allowed: this server is read-only",
-                         [(b"allow", b"GET, HEAD")])
+            await _plain(
+                send_with_headers,
+                405,
+                "only GET and HEAD are allowed: this server is read-only",
+                [(b"allow", b"GET, HEAD")],
+            )
             return
         if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > self.max_url_bytes:
             await _plain(send_with_headers, 414, f"the URL is longer than {self.max_url_bytes} bytes")
@@ -86,9 +92,17 @@ class Guard:
 
 async def _plain(send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
     body = JSONResponse({"error": message}, status_code=status).body
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *(extra or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(extra or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -159,8 +173,9 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
         if since and until and since > until:
             raise HTTPException(422, f"bad parameter: since ({since}) is after until ({until})")
 
-    def filters(actor: str | None, type: str | None, since: dt.date | None, until: dt.date | None,
-                outlet: str | None) -> queries.Filters:
+    def filters(
+        actor: str | None, type: str | None, since: dt.date | None, until: dt.date | None, outlet: str | None
+    ) -> queries.Filters:
         check_range(since, until)
         return queries.Filters(actor=actor, type=type, since=since, until=until, outlet=outlet)
 
@@ -171,9 +186,14 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
         return {"counts": queries.counts(reader), "fused": queries.has_fused(reader)}
 
     @app.get("/api/documents", tags=["api"], summary="Documents, newest first")
-    def api_documents(limit: Limit = default_page, offset: Offset = 0,
-                      status: Literal["ok", "failed", "skipped"] | None = None, outlet: Text = None,
-                      since: Since = None, until: Until = None) -> dict[str, Any]:
+    def api_documents(
+        limit: Limit = default_page,
+        offset: Offset = 0,
+        status: Literal["ok", "failed", "skipped"] | None = None,
+        outlet: Text = None,
+        since: Since = None,
+        until: Until = None,
+    ) -> dict[str, Any]:
         f = filters(None, None, since, until, outlet)
         return queries.list_documents(reader, f, limit, offset, status).as_json()
 
@@ -185,8 +205,9 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
         return doc
 
     @app.get("/api/entities", tags=["api"], summary="Canonical entities, most active first")
-    def api_entities(limit: Limit = default_page, offset: Offset = 0, type: Text = None, country: Text = None,
-                     q: Text = None) -> dict[str, Any]:
+    def api_entities(
+        limit: Limit = default_page, offset: Offset = 0, type: Text = None, country: Text = None, q: Text = None
+    ) -> dict[str, Any]:
         return queries.list_entities(reader, limit, offset, type=type, country=country, q=q).as_json()
 
     @app.get("/api/entities/{entity_id}", tags=["api"], summary="One entity with aliases, events, quotes, figures")
@@ -196,11 +217,21 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
             raise HTTPException(404, f"no entity with id {entity_id!r}")
         return ent
 
-    @app.get("/api/events", tags=["api"], summary="Fused events in date order",
-             description="Filter by actor (entity id, canonical name or alias), PLOVER type, date range and outlet.")
-    def api_events(limit: Limit = default_page, offset: Offset = 0, actor: Text = None,
-                   type: EventType | None = None, since: Since = None, until: Until = None,
-                   outlet: Text = None) -> dict[str, Any]:
+    @app.get(
+        "/api/events",
+        tags=["api"],
+        summary="Fused events in date order",
+        description="Filter by actor (entity id, canonical name or alias), PLOVER type, date range and outlet.",
+    )
+    def api_events(
+        limit: Limit = default_page,
+        offset: Offset = 0,
+        actor: Text = None,
+        type: EventType | None = None,
+        since: Since = None,
+        until: Until = None,
+        outlet: Text = None,
+    ) -> dict[str, Any]:
         return queries.fused(reader, filters(actor, type, since, until, outlet), limit, offset).as_json()
 
     @app.get("/api/events/{event_id}", tags=["api"], summary="One fused event with its members and evidence")
@@ -215,20 +246,51 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
         return event
 
     @app.get("/api/timeline", tags=["api"], summary="Fused events in date order with one evidence line each")
-    def api_timeline(limit: Limit = default_page, offset: Offset = 0, actor: Text = None,
-                     type: EventType | None = None, since: Since = None, until: Until = None,
-                     outlet: Text = None) -> dict[str, Any]:
+    def api_timeline(
+        limit: Limit = default_page,
+        offset: Offset = 0,
+        actor: Text = None,
+        type: EventType | None = None,
+        since: Since = None,
+        until: Until = None,
+        outlet: Text = None,
+    ) -> dict[str, Any]:
         page = queries.fused(reader, filters(actor, type, since, until, outlet), limit, offset)
-        keep = ("fused_event_id", "date", "precision", "type", "mode", "negated", "actors", "targets", "place",
-                "outlets", "n_documents", "n_sources", "first_reported")
-        page.items = [{**{k: r.get(k) for k in keep}, "evidence_line": (r["evidence"] or [None])[0]}
-                      for r in page.items]
+        keep = (
+            "fused_event_id",
+            "date",
+            "precision",
+            "type",
+            "mode",
+            "negated",
+            "actors",
+            "targets",
+            "place",
+            "outlets",
+            "n_documents",
+            "n_sources",
+            "first_reported",
+        )
+        page.items = [
+            {**{k: r.get(k) for k in keep}, "evidence_line": (r["evidence"] or [None])[0]} for r in page.items
+        ]
         return page.as_json()
 
-    @app.get("/api/figures", tags=["api"], summary="Figures with evidence, by as-of date",
-             description="`type` filters the category; `actor` matches the subject or source.")
-    def api_figures(limit: Limit = default_page, offset: Offset = 0, type: Text = None, actor: Text = None,
-                    since: Since = None, until: Until = None, outlet: Text = None) -> dict[str, Any]:
+    @app.get(
+        "/api/figures",
+        tags=["api"],
+        summary="Figures with evidence, by as-of date",
+        description="`type` filters the category; `actor` matches the subject or source.",
+    )
+    def api_figures(
+        limit: Limit = default_page,
+        offset: Offset = 0,
+        type: Text = None,
+        actor: Text = None,
+        since: Since = None,
+        until: Until = None,
+        outlet: Text = None,
+    ) -> dict[str, Any]:
         return queries.list_figures(reader, filters(actor, type, since, until, outlet), limit, offset).as_json()
 
     @app.get("/api/series", tags=["api"], summary="Figure series across reports")
@@ -243,36 +305,63 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
         return found
 
     @app.get("/api/quotes", tags=["api"], summary="Quotes with speaker, target and stance")
-    def api_quotes(limit: Limit = default_page, offset: Offset = 0, actor: Text = None,
-                   stance: Literal["support", "condemn", "neutral", "request"] | None = None,
-                   since: Since = None, until: Until = None, outlet: Text = None) -> dict[str, Any]:
+    def api_quotes(
+        limit: Limit = default_page,
+        offset: Offset = 0,
+        actor: Text = None,
+        stance: Literal["support", "condemn", "neutral", "request"] | None = None,
+        since: Since = None,
+        until: Until = None,
+        outlet: Text = None,
+    ) -> dict[str, Any]:
         f = filters(actor, None, since, until, outlet)
         return queries.list_quotes(reader, f, limit, offset, stance).as_json()
 
     @app.get("/api/contradictions", tags=["api"], summary="Contradictions between sources")
-    def api_contradictions(limit: Limit = default_page, offset: Offset = 0,
-                           kind: Literal["figure_value", "event_negation", "event_date"] | None = None
-                           ) -> dict[str, Any]:
+    def api_contradictions(
+        limit: Limit = default_page,
+        offset: Offset = 0,
+        kind: Literal["figure_value", "event_negation", "event_date"] | None = None,
+    ) -> dict[str, Any]:
         return queries.list_contradictions(reader, limit, offset, kind).as_json()
 
     @app.get("/api/dyads", tags=["api"], summary="Monthly cooperation/conflict per actor→target pair")
-    def api_dyads(limit: Limit = default_page, offset: Offset = 0,
-                  level: Literal["country", "entity"] = "country", actor: Text = None,
-                  target: Text = None) -> dict[str, Any]:
+    def api_dyads(
+        limit: Limit = default_page,
+        offset: Offset = 0,
+        level: Literal["country", "entity"] = "country",
+        actor: Text = None,
+        target: Text = None,
+    ) -> dict[str, Any]:
         return queries.list_dyads(reader, limit, offset, level=level, actor=actor, target=target).as_json()
 
     @app.get("/api/failures", tags=["api"], summary="Failed and skipped inputs with their errors")
     def api_failures(limit: Limit = default_page, offset: Offset = 0) -> dict[str, Any]:
         return queries.failures(reader, limit, offset).as_json()
 
-    @app.get("/api/search", tags=["api"], summary="Full-text search (BM25) with highlighted snippets",
-             description='All words must occur (stemmed); "quoted phrases" must occur verbatim. '
-             "`snippet` is HTML: the text escaped, hits in <mark>.")
-    def api_search(q: Annotated[str, Query(min_length=1, max_length=max_query)], limit: Limit = 20,
-                   offset: Offset = 0, scope: Literal["documents", "evidence"] = "documents") -> dict[str, Any]:
+    @app.get(
+        "/api/search",
+        tags=["api"],
+        summary="Full-text search (BM25) with highlighted snippets",
+        description='All words must occur (stemmed); "quoted phrases" must occur verbatim. '
+        "`snippet` is HTML: the text escaped, hits in <mark>.",
+    )
+    def api_search(
+        q: Annotated[str, Query(min_length=1, max_length=max_query)],
+        limit: Limit = 20,
+        offset: Offset = 0,
+        scope: Literal["documents", "evidence"] = "documents",
+    ) -> dict[str, Any]:
         result = search(reader, q, scope=scope, limit=limit, offset=offset)
-        body: dict[str, Any] = {"query": q, "scope": scope, "total": result.total, "limit": limit, "offset": offset,
-                                "indexed": result.indexed, "items": [as_json(h) for h in result.hits]}
+        body: dict[str, Any] = {
+            "query": q,
+            "scope": scope,
+            "total": result.total,
+            "limit": limit,
+            "offset": offset,
+            "indexed": result.indexed,
+            "items": [as_json(h) for h in result.hits],
+        }
         if offset + len(result.hits) < result.total:
             body["next_offset"] = offset + len(result.hits)
         return body
@@ -281,12 +370,21 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page_dashboard() -> HTMLResponse:
-        return html("dashboard.html", pages.dashboard(reader))
+        # The store is read-only while served: the dashboard is rendered once.
+        return HTMLResponse(
+            reader.memo(("dashboard",), lambda: pages.render(env, "dashboard.html", links, pages.dashboard(reader)))
+        )
 
     @app.get("/events", response_class=HTMLResponse, include_in_schema=False)
-    def page_events(limit: Limit = default_page, offset: Offset = 0, actor: Text = None,
-                    type: Annotated[EventType | Literal[""] | None, Query()] = None, since: Since = None,
-                    until: Until = None, outlet: Text = None) -> HTMLResponse:
+    def page_events(
+        limit: Limit = default_page,
+        offset: Offset = 0,
+        actor: Text = None,
+        type: Annotated[EventType | Literal[""] | None, Query()] = None,
+        since: Since = None,
+        until: Until = None,
+        outlet: Text = None,
+    ) -> HTMLResponse:
         f = filters(actor, type or None, since, until, outlet)
         return html("events.html", pages.events_list(reader, f, limit, offset))
 
@@ -337,8 +435,12 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
         return html("failed.html", pages.failed(reader, limit, offset))
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def page_search(q: Annotated[str, Query(max_length=max_query)] = "", limit: Limit = 20, offset: Offset = 0,
-                    scope: Literal["documents", "evidence"] = "documents") -> HTMLResponse:
+    def page_search(
+        q: Annotated[str, Query(max_length=max_query)] = "",
+        limit: Limit = 20,
+        offset: Offset = 0,
+        scope: Literal["documents", "evidence"] = "documents",
+    ) -> HTMLResponse:
         return html("search.html", pages.search_page(reader, q, scope, limit, offset))
 
     @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
@@ -348,7 +450,7 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     max_body = int(settings.get("serve.max_request_bytes", 1024))
     max_url = int(settings.get("serve.max_url_bytes", 2048))
-    app.add_middleware(Guard, max_body_bytes=max_body, max_url_bytes=max_url)  # type: ignore[arg-type]
+    app.add_middleware(Guard, max_body_bytes=max_body, max_url_bytes=max_url)
     return app
 
 
@@ -362,13 +464,22 @@ def _endpoints(spec: dict[str, Any]) -> list[dict[str, Any]]:
         for p in op.get("parameters", []):
             schema = p.get("schema", {})
             kind = schema.get("type") or " | ".join(
-                str(s.get("type") or s.get("enum") or "") for s in schema.get("anyOf", []) if s.get("type") != "null")
+                str(s.get("type") or s.get("enum") or "") for s in schema.get("anyOf", []) if s.get("type") != "null"
+            )
             if "enum" in schema:
                 kind = " | ".join(str(v) for v in schema["enum"])
-            params.append({"name": p["name"], "in": p["in"], "required": p.get("required", False), "type": kind,
-                           "description": p.get("description") or schema.get("description", "")})
-        out.append({"path": path, "summary": op.get("summary", ""), "description": op.get("description", ""),
-                    "params": params})
+            params.append(
+                {
+                    "name": p["name"],
+                    "in": p["in"],
+                    "required": p.get("required", False),
+                    "type": kind,
+                    "description": p.get("description") or schema.get("description", ""),
+                }
+            )
+        out.append(
+            {"path": path, "summary": op.get("summary", ""), "description": op.get("description", ""), "params": params}
+        )
     return out
 
 
@@ -378,4 +489,6 @@ def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8000, settings: Sett
 
     app = create_app(db, settings)
     log.info("serving %s on http://%s:%d", db, host, port)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, h11_max_incomplete_event_size=16384)
+    uvicorn.run(
+        app, host=host, port=port, log_level="warning", server_header=False, h11_max_incomplete_event_size=16384
+    )

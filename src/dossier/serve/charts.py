@@ -16,8 +16,22 @@ from markupsafe import Markup, escape
 
 # Qualitative palette (Tableau 20 order), one colour per series in legend order.
 PALETTE = (
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#17becf",
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#17becf",
 )
 
 WIDTH = 760
@@ -100,8 +114,13 @@ def _legend(names: Sequence[str], y: float) -> list[str]:
             y += 16
         colour = PALETTE[i % len(PALETTE)]
         out.append(f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="10" height="10" fill="{colour}"/>')
-        out.append(str(Markup('<text x="{x}" y="{y}" font-size="11" fill="#333">{name}</text>').format(
-            x=f"{x + 14:.1f}", y=f"{y:.1f}", name=name)))
+        out.append(
+            str(
+                Markup('<text x="{x}" y="{y}" font-size="11" fill="#333">{name}</text>').format(
+                    x=f"{x + 14:.1f}", y=f"{y:.1f}", name=name
+                )
+            )
+        )
         x += width
     return out
 
@@ -140,15 +159,29 @@ def stacked_bars(
             if value <= 0:
                 continue
             y_top, y_bottom = y_of(base + value), y_of(base)
-            body.append(str(Markup(
-                '<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{c}"><title>{t}</title></rect>'
-            ).format(x=f"{x:.1f}", y=f"{y_top:.1f}", w=f"{bar_w:.1f}", h=f"{y_bottom - y_top:.1f}",
-                     c=PALETTE[s % len(PALETTE)], t=f"{label} {name}: {_fmt(value)}")))
+            body.append(
+                str(
+                    Markup(
+                        '<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{c}"><title>{t}</title></rect>'
+                    ).format(
+                        x=f"{x:.1f}",
+                        y=f"{y_top:.1f}",
+                        w=f"{bar_w:.1f}",
+                        h=f"{y_bottom - y_top:.1f}",
+                        c=PALETTE[s % len(PALETTE)],
+                        t=f"{label} {name}: {_fmt(value)}",
+                    )
+                )
+            )
             base += value
         if i % label_every == 0:
-            body.append(str(Markup(
-                '<text x="{x}" y="{y}" font-size="11" fill="#555" text-anchor="middle">{t}</text>'
-            ).format(x=f"{x + bar_w / 2:.1f}", y=HEIGHT - BOTTOM + 16, t=label)))
+            body.append(
+                str(
+                    Markup('<text x="{x}" y="{y}" font-size="11" fill="#555" text-anchor="middle">{t}</text>').format(
+                        x=f"{x + bar_w / 2:.1f}", y=HEIGHT - BOTTOM + 16, t=label
+                    )
+                )
+            )
     body.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y_of(0):.1f}" y2="{y_of(0):.1f}" stroke="#888"/>')
     body.extend(_legend([name for name, _ in series], HEIGHT - BOTTOM + 38))
     return Chart(chart_id, title, summary, _frame(chart_id, title, summary, body), headers, rows)
@@ -171,8 +204,10 @@ def lines(
 ) -> Chart:
     """Return a line chart over ISO dates or months (proportional time axis); None is a gap."""
     headers = ["", *[name for name, _ in series]]
-    rows = [[label, *["" if values[i] is None else _fmt(values[i]) for _, values in series]]  # type: ignore[arg-type]
-            for i, label in enumerate(labels)]
+    rows = [
+        [label, *["" if values[i] is None else _fmt(values[i]) for _, values in series]]  # type: ignore[arg-type]
+        for i, label in enumerate(labels)
+    ]
     points = [v for _, values in series for v in values if v is not None]
     if not labels or not points:
         summary = "No data."
@@ -205,9 +240,13 @@ def lines(
     label_every = max(1, math.ceil(len(labels) / 10))
     for i, label in enumerate(labels):
         if i % label_every == 0:
-            body.append(str(Markup(
-                '<text x="{x}" y="{y}" font-size="11" fill="#555" text-anchor="middle">{t}</text>'
-            ).format(x=f"{x_of(xs[i]):.1f}", y=HEIGHT - BOTTOM + 16, t=label)))
+            body.append(
+                str(
+                    Markup('<text x="{x}" y="{y}" font-size="11" fill="#555" text-anchor="middle">{t}</text>').format(
+                        x=f"{x_of(xs[i]):.1f}", y=HEIGHT - BOTTOM + 16, t=label
+                    )
+                )
+            )
     for s, (name, values) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
         pts = [(x_of(xs[i]), y_of(v), labels[i], v) for i, v in enumerate(values) if v is not None]
@@ -215,9 +254,13 @@ def lines(
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in pts)
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for x, y, label, v in pts:
-            body.append(str(Markup(
-                '<circle cx="{x}" cy="{y}" r="3.5" fill="{c}"><title>{t}</title></circle>'
-            ).format(x=f"{x:.1f}", y=f"{y:.1f}", c=colour, t=f"{name}, {label}: {_fmt(v)}")))
+            body.append(
+                str(
+                    Markup('<circle cx="{x}" cy="{y}" r="3.5" fill="{c}"><title>{t}</title></circle>').format(
+                        x=f"{x:.1f}", y=f"{y:.1f}", c=colour, t=f"{name}, {label}: {_fmt(v)}"
+                    )
+                )
+            )
     body.extend(_legend([name for name, _ in series], HEIGHT - BOTTOM + 38))
     return Chart(chart_id, title, summary, _frame(chart_id, title, summary, body), headers, rows)
 

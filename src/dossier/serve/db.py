@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -21,6 +21,7 @@ from dossier.store import load_fts, open_store
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 class StoreReader:
@@ -33,7 +34,7 @@ class StoreReader:
         self._lock = threading.Lock()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         # Small read-mostly lookups computed once per server (the store is read-only while served).
-        self.cache: dict[str, Any] = {}
+        self.cache: dict[Any, Any] = {}
         try:
             load_fts(self._con)
             self.fts_loaded = True
@@ -57,6 +58,22 @@ class StoreReader:
         """Return True when the table or view exists with every named column."""
         cols = self.columns.get(relation)
         return cols is not None and all(c in cols for c in columns)
+
+    def memo(self, key: tuple[Any, ...], compute: Callable[[], T], *, limit: int = 512) -> T:
+        """Return a cached result for `key`, computing it once.
+
+        Sound because the store is opened read-only: no writer can change it while served.
+        """
+        with self._lock:
+            if key in self.cache:
+                value: T = self.cache[key]
+                return value
+        value = compute()
+        with self._lock:
+            if len(self.cache) >= limit:
+                self.cache.pop(next(k for k in self.cache if isinstance(k, tuple)), None)
+            self.cache[key] = value
+        return value
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Return this thread's cursor, creating it on first use."""

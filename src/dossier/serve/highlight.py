@@ -14,8 +14,11 @@ from markupsafe import Markup, escape
 
 # Words too common to be worth highlighting (the fts extension drops them from queries too).
 _STOP = frozenset(
-    "a an and are as at be by for from has have in is it its of on or that the to was were with".split()
-)
+    {
+        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
+        "it", "its", "of", "on", "or", "that", "the", "to", "was", "were", "with",
+    }
+)  # fmt: skip
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

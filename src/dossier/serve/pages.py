@@ -27,15 +27,32 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 # Page kinds and their server paths; the report writes `<kind>/<slug>.html` files.
 PATHS = {
-    "dashboard": "/", "events": "/events", "event": "/events/{}", "entities": "/entities", "entity": "/entities/{}",
-    "document": "/documents/{}", "series_list": "/series", "series": "/series/{}",
-    "contradictions": "/contradictions", "failed": "/failed", "search": "/search", "api_docs": "/api",
+    "dashboard": "/",
+    "events": "/events",
+    "event": "/events/{}",
+    "entities": "/entities",
+    "entity": "/entities/{}",
+    "document": "/documents/{}",
+    "series_list": "/series",
+    "series": "/series/{}",
+    "contradictions": "/contradictions",
+    "failed": "/failed",
+    "search": "/search",
+    "api_docs": "/api",
 }
 FILES = {
-    "dashboard": "index.html", "events": "events/index.html", "event": "events/{}.html",
-    "entities": "entities/index.html", "entity": "entities/{}.html", "document": "documents/{}.html",
-    "series_list": "series/index.html", "series": "series/{}.html", "contradictions": "contradictions.html",
-    "failed": "failed.html", "search": "search.html", "api_docs": "index.html",
+    "dashboard": "index.html",
+    "events": "events/index.html",
+    "event": "events/{}.html",
+    "entities": "entities/index.html",
+    "entity": "entities/{}.html",
+    "document": "documents/{}.html",
+    "series_list": "series/index.html",
+    "series": "series/{}.html",
+    "contradictions": "contradictions.html",
+    "failed": "failed.html",
+    "search": "search.html",
+    "api_docs": "index.html",
 }
 
 
@@ -144,8 +161,12 @@ def dashboard(reader: StoreReader) -> dict[str, Any]:
         for r in by_month:
             table[r["type"]][index[r["month"].strftime(fmt)]] += r["n"]
         timeline_chart = charts.stacked_bars(
-            "chart-timeline", "Events per " + ("year" if fmt == "%Y" else "month") + " by PLOVER type",
-            labels, [(t, table[t]) for t in types], y_label="events")
+            "chart-timeline",
+            "Events per " + ("year" if fmt == "%Y" else "month") + " by PLOVER type",
+            labels,
+            [(t, table[t]) for t in types],
+            y_label="events",
+        )
     level, pairs = queries.top_dyads(reader)
     dyad_chart = None
     if pairs:
@@ -160,13 +181,24 @@ def dashboard(reader: StoreReader) -> dict[str, Any]:
                     values[index[r["month"].strftime("%Y-%m")]] = float(r["score"] or 0)
             series.append((f"{pair['actor_name']} → {pair['target_name']}", values))
         dyad_chart = charts.lines(
-            "chart-dyads", "Cooperation (+) and conflict (−) per month, main actor pairs", labels, series,
-            y_label="score", zero_line=True)
+            "chart-dyads",
+            "Cooperation (+) and conflict (−) per month, main actor pairs",
+            labels,
+            series,
+            y_label="score",
+            zero_line=True,
+        )
     return {
-        "title": "Dashboard", "counts": counts, "timeline_chart": timeline_chart, "dyad_chart": dyad_chart,
-        "dyads": pairs, "dyad_level": level, "fused": queries.has_fused(reader),
+        "title": "Dashboard",
+        "counts": counts,
+        "timeline_chart": timeline_chart,
+        "dyad_chart": dyad_chart,
+        "dyads": pairs,
+        "dyad_level": level,
+        "fused": queries.has_fused(reader),
         "entities": queries.top_entities(reader, 12),
-        "series": queries.list_series(reader, 5, 0), "contradictions": queries.list_contradictions(reader, 5, 0),
+        "series": queries.list_series(reader, 5, 0),
+        "contradictions": queries.list_contradictions(reader, 5, 0),
         "recent": queries.fused(reader, queries.Filters(), 8, 0),
     }
 
@@ -222,8 +254,9 @@ def document(reader: StoreReader, doc_id: str) -> dict[str, Any] | None:
     return {"title": doc["title"] or doc["name"], "doc": doc}
 
 
-def entities_list(reader: StoreReader, limit: int, offset: int, q: str | None = None,
-                  type: str | None = None) -> dict[str, Any]:
+def entities_list(
+    reader: StoreReader, limit: int, offset: int, q: str | None = None, type: str | None = None
+) -> dict[str, Any]:
     """The entities list."""
     return {"title": "Entities", "page": queries.list_entities(reader, limit, offset, q=q, type=type), "q": q or ""}
 
@@ -264,9 +297,14 @@ def series(reader: StoreReader, series_id: str) -> dict[str, Any] | None:
                 values[i] = max(values[i] or m["value"], m["value"])
         lines.append((outlet, values))
     subject = found["subject"] or found["category"]
-    chart = charts.lines("chart-series", f"{found['category']}: {subject}, as reported over time", labels, lines,
-                         y_label=found["unit"] or found["category"])
-    return {"title": f"Series: {found['category']} {subject}", "series": found, "chart": chart}
+    chart = charts.lines(
+        "chart-series",
+        f"{found['category']}: {subject}, as reported over time",
+        labels,
+        lines,
+        y_label=found["unit"] or found["category"],
+    )
+    return {"title": f"Series: {found['category']} {subject}", "series": found, "series_chart": chart}
 
 
 def contradictions(reader: StoreReader, limit: int, offset: int) -> dict[str, Any]:

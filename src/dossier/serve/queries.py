@@ -66,25 +66,45 @@ class Where:
 
 def _page(reader: StoreReader, select: str, base: str, where: Where, order: str, limit: int, offset: int) -> Page:
     total = int(reader.scalar(f"SELECT count(*) {base} {where.sql}", where.params) or 0)
-    items = reader.rows(f"SELECT {select} {base} {where.sql} ORDER BY {order} LIMIT ? OFFSET ?",
-                        [*where.params, limit, offset])
+    items = reader.rows(
+        f"SELECT {select} {base} {where.sql} ORDER BY {order} LIMIT ? OFFSET ?", [*where.params, limit, offset]
+    )
     return Page(items, total, limit, offset)
 
 
 def _absent(what: str, limit: int, offset: int) -> Page:
-    return Page([], 0, limit, offset, available=False,
-                note=f"this store has no {what}; rebuild it with a Dossier that includes the fuse stage")
+    return Page(
+        [],
+        0,
+        limit,
+        offset,
+        available=False,
+        note=f"this store has no {what}; rebuild it with a Dossier that includes the fuse stage",
+    )
 
 
 # --------------------------------------------------------------------------- counts
 
 
-COUNTED = ("documents", "entities", "events", "figures", "quotes", "evidence",
-           "fused_events", "figure_series", "contradictions")
+COUNTED = (
+    "documents",
+    "entities",
+    "events",
+    "figures",
+    "quotes",
+    "evidence",
+    "fused_events",
+    "figure_series",
+    "contradictions",
+)
 
 
 def counts(reader: StoreReader) -> dict[str, int | None]:
     """Row counts of the main tables; None for a table this store does not have."""
+    return reader.memo(("counts",), lambda: _counts(reader))
+
+
+def _counts(reader: StoreReader) -> dict[str, int | None]:
     out: dict[str, int | None] = {}
     for table in COUNTED:
         out[table] = int(reader.scalar(f"SELECT count(*) FROM {table}")) if reader.has(table) else None  # fixed names
@@ -98,8 +118,10 @@ def counts(reader: StoreReader) -> dict[str, int | None]:
 # --------------------------------------------------------------------------- documents
 
 
-DOC_COLUMNS = ("d.doc_id, d.name, d.source, d.url, d.status, d.title, d.outlet, d.site_name, d.wire, d.authors, "
-               "d.language, d.published_date, d.published_precision, d.published_basis, d.version, d.supersedes")
+DOC_COLUMNS = (
+    "d.doc_id, d.name, d.source, d.url, d.status, d.title, d.outlet, d.site_name, d.wire, d.authors, "
+    "d.language, d.published_date, d.published_precision, d.published_basis, d.version, d.supersedes"
+)
 
 
 def list_documents(reader: StoreReader, f: Filters, limit: int, offset: int, status: str | None = None) -> Page:
@@ -108,8 +130,9 @@ def list_documents(reader: StoreReader, f: Filters, limit: int, offset: int, sta
     if status:
         where.add("d.status = ?", status)
     _doc_filters(where, f, "d")
-    return _page(reader, DOC_COLUMNS, "FROM documents d", where, "d.published_date DESC NULLS LAST, d.doc_id",
-                 limit, offset)
+    return _page(
+        reader, DOC_COLUMNS, "FROM documents d", where, "d.published_date DESC NULLS LAST, d.doc_id", limit, offset
+    )
 
 
 def _doc_filters(where: Where, f: Filters, alias: str) -> None:
@@ -123,33 +146,56 @@ def _doc_filters(where: Where, f: Filters, alias: str) -> None:
 
 def get_document(reader: StoreReader, doc_id: str) -> Row | None:
     """One document with its body and every evidence span in it."""
-    doc = reader.row(f"SELECT {DOC_COLUMNS}, d.body, d.error_class, d.error_message, d.stage FROM documents d "
-                     "WHERE d.doc_id = ?", [doc_id])
+    doc = reader.row(
+        f"SELECT {DOC_COLUMNS}, d.body, d.error_class, d.error_message, d.stage FROM documents d WHERE d.doc_id = ?",
+        [doc_id],
+    )
     if doc is None:
         return None
     doc["evidence"] = reader.rows(
-        "SELECT evidence_id, start, \"end\", body_start, body_end, text FROM evidence WHERE doc_id = ? "
-        "ORDER BY body_start", [doc_id])
-    parent = ("(SELECT m.fused_event_id FROM fused_event_members m WHERE m.event_id = e.event_id LIMIT 1)"
-              if has_fused(reader) else "NULL")
+        'SELECT evidence_id, start, "end", body_start, body_end, text FROM evidence WHERE doc_id = ? '
+        "ORDER BY body_start",
+        [doc_id],
+    )
+    parent = (
+        "(SELECT m.fused_event_id FROM fused_event_members m WHERE m.event_id = e.event_id LIMIT 1)"
+        if has_fused(reader)
+        else "NULL"
+    )
     doc["events"] = reader.rows(
         f"SELECT e.event_id, {parent} AS fused_event_id, e.type, e.mode, e.date, e.precision, e.negated, "
         "ev.text AS evidence FROM events e JOIN evidence ev ON ev.evidence_id = e.evidence_id WHERE e.doc_id = ? "
-        "ORDER BY ev.body_start", [doc_id])
+        "ORDER BY ev.body_start",
+        [doc_id],
+    )
     return doc
 
 
 def failures(reader: StoreReader, limit: int, offset: int) -> Page:
     """Every failed or skipped input of every build, newest first."""
-    return _page(reader, "f.source, f.name, f.doc_id, f.stage, f.status, f.error_class, f.message, f.failed_at",
-                 "FROM failures f", Where(), "f.failed_at DESC, f.source", limit, offset)
+    return _page(
+        reader,
+        "f.source, f.name, f.doc_id, f.stage, f.status, f.error_class, f.message, f.failed_at",
+        "FROM failures f",
+        Where(),
+        "f.failed_at DESC, f.source",
+        limit,
+        offset,
+    )
 
 
 # --------------------------------------------------------------------------- entities
 
 
-def list_entities(reader: StoreReader, limit: int, offset: int, *, type: str | None = None,
-                  country: str | None = None, q: str | None = None) -> Page:
+def list_entities(
+    reader: StoreReader,
+    limit: int,
+    offset: int,
+    *,
+    type: str | None = None,
+    country: str | None = None,
+    q: str | None = None,
+) -> Page:
     """Canonical entities with how many events they take part in, most active first."""
     where = Where()
     where.add("n.merged_into IS NULL")
@@ -158,12 +204,25 @@ def list_entities(reader: StoreReader, limit: int, offset: int, *, type: str | N
     if country:
         where.add("upper(n.country) = upper(?)", country)
     if q:
-        where.add("(contains(lower(n.name), lower(?)) OR n.entity_id IN "
-                  "(SELECT entity_id FROM entity_aliases WHERE contains(norm, lower(?))))", q, q)
-    base = ("FROM entities n LEFT JOIN (SELECT entity_id, count(DISTINCT event_id) AS events FROM event_participants "
-            "WHERE entity_id IS NOT NULL GROUP BY entity_id) c ON c.entity_id = n.entity_id")
-    return _page(reader, "n.entity_id, n.name, n.type, n.country, n.sector, n.roles, coalesce(c.events, 0) AS events",
-                 base, where, "events DESC, n.name, n.entity_id", limit, offset)
+        where.add(
+            "(contains(lower(n.name), lower(?)) OR n.entity_id IN "
+            "(SELECT entity_id FROM entity_aliases WHERE contains(norm, lower(?))))",
+            q,
+            q,
+        )
+    base = (
+        "FROM entities n LEFT JOIN (SELECT entity_id, count(DISTINCT event_id) AS events FROM event_participants "
+        "WHERE entity_id IS NOT NULL GROUP BY entity_id) c ON c.entity_id = n.entity_id"
+    )
+    return _page(
+        reader,
+        "n.entity_id, n.name, n.type, n.country, n.sector, n.roles, coalesce(c.events, 0) AS events",
+        base,
+        where,
+        "events DESC, n.name, n.entity_id",
+        limit,
+        offset,
+    )
 
 
 def get_entity(reader: StoreReader, entity_id: str) -> Row | None:
@@ -171,26 +230,38 @@ def get_entity(reader: StoreReader, entity_id: str) -> Row | None:
 
     A merged entity id resolves to the entity it was merged into.
     """
-    ent = reader.row("SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into "
-                     "FROM entities WHERE entity_id = ?", [entity_id])
+    ent = reader.row(
+        "SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into "
+        "FROM entities WHERE entity_id = ?",
+        [entity_id],
+    )
     seen = {entity_id}
     while ent is not None and ent["merged_into"] and ent["merged_into"] not in seen:
         seen.add(ent["merged_into"])
-        ent = reader.row("SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into "
-                         "FROM entities WHERE entity_id = ?", [ent["merged_into"]])
+        ent = reader.row(
+            "SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into "
+            "FROM entities WHERE entity_id = ?",
+            [ent["merged_into"]],
+        )
     if ent is None:
         return None
     eid = ent["entity_id"]
-    ent["aliases"] = [r["alias"] for r in reader.rows(
-        "SELECT alias, count(*) AS n FROM entity_aliases WHERE entity_id = ? GROUP BY alias ORDER BY n DESC, alias",
-        [eid])]
+    ent["aliases"] = [
+        r["alias"]
+        for r in reader.rows(
+            "SELECT alias, count(*) AS n FROM entity_aliases WHERE entity_id = ? GROUP BY alias ORDER BY n DESC, alias",
+            [eid],
+        )
+    ]
     ent["events"] = list_events(reader, Filters(actor=eid), 200, 0).items
     ent["quotes"] = reader.rows(
         "SELECT q.quote_id, q.doc_id, q.speaker, q.target, q.stance, q.text, q.direct, d.outlet, d.published_date, "
         "CASE WHEN q.speaker_entity_id = ? THEN 'speaker' ELSE 'target' END AS role "
         "FROM quotes q JOIN documents d ON d.doc_id = q.doc_id "
         "WHERE q.speaker_entity_id = ? OR q.target_entity_id = ? ORDER BY d.published_date NULLS LAST, q.quote_id "
-        "LIMIT 200", [eid, eid, eid])
+        "LIMIT 200",
+        [eid, eid, eid],
+    )
     ent["figures"] = reader.rows(
         "SELECT f.figure_id, f.doc_id, f.value, f.qualifier, f.unit, f.category, f.subject, f.as_of, "
         "f.as_of_precision, f.surface, ev.text AS evidence, d.outlet "
@@ -198,21 +269,42 @@ def get_entity(reader: StoreReader, entity_id: str) -> Row | None:
         "WHERE f.evidence_id IN (SELECT m.evidence_id FROM mentions m JOIN doc_entities de "
         "ON de.doc_entity_id = m.doc_entity_id WHERE de.entity_id = ?) "
         "OR lower(f.subject) = lower(?) OR lower(f.source) = lower(?) "
-        "ORDER BY f.as_of NULLS LAST, f.figure_id LIMIT 200", [eid, ent["name"], ent["name"]])
+        "ORDER BY f.as_of NULLS LAST, f.figure_id LIMIT 200",
+        [eid, ent["name"], ent["name"]],
+    )
     return ent
 
 
 # --------------------------------------------------------------------------- events
 
-EVENT_TYPES = ("AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
-               "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT")
+EVENT_TYPES = (
+    "AGREE",
+    "CONSULT",
+    "SUPPORT",
+    "CONCEDE",
+    "COOPERATE",
+    "AID",
+    "RETREAT",
+    "REQUEST",
+    "ACCUSE",
+    "REJECT",
+    "THREATEN",
+    "PROTEST",
+    "SANCTION",
+    "MOBILIZE",
+    "COERCE",
+    "ASSAULT",
+)
 
 
 def _actor_clause(where: Where, actor: str, participants: str, id_col: str) -> None:
     where.add(
         f"{id_col} IN (SELECT p.{_pid(participants)} FROM {participants} p LEFT JOIN entities n "
         "ON n.entity_id = p.entity_id WHERE p.entity_id = ? OR lower(p.name) = lower(?) OR lower(n.name) = lower(?))",
-        actor, actor, actor)
+        actor,
+        actor,
+        actor,
+    )
 
 
 def _pid(participants: str) -> str:
@@ -235,11 +327,17 @@ def list_events(reader: StoreReader, f: Filters, limit: int, offset: int) -> Pag
         where.add("(lower(d.outlet) = lower(?) OR lower(d.site_name) = lower(?))", f.outlet, f.outlet)
     if f.actor:
         _actor_clause(where, f.actor, "event_participants", "e.event_id")
-    base = ("FROM events e JOIN documents d ON d.doc_id = e.doc_id "
-            "JOIN evidence ev ON ev.evidence_id = e.evidence_id")
-    page = _page(reader, "e.event_id, e.doc_id, e.type, e.mode, e.date, e.precision, e.place, e.negated, e.source, "
-                 "d.outlet, d.name AS document, d.published_date, ev.text AS evidence",
-                 base, where, "e.date NULLS LAST, e.event_id", limit, offset)
+    base = "FROM events e JOIN documents d ON d.doc_id = e.doc_id JOIN evidence ev ON ev.evidence_id = e.evidence_id"
+    page = _page(
+        reader,
+        "e.event_id, e.doc_id, e.type, e.mode, e.date, e.precision, e.place, e.negated, e.source, "
+        "d.outlet, d.name AS document, d.published_date, ev.text AS evidence",
+        base,
+        where,
+        "e.date NULLS LAST, e.event_id",
+        limit,
+        offset,
+    )
     _attach_participants(reader, page.items)
     return page
 
@@ -250,7 +348,9 @@ def _attach_participants(reader: StoreReader, items: list[Row]) -> None:
     if ids:
         for p in reader.rows(
             "SELECT p.event_id, p.role, p.name, p.entity_id FROM event_participants p "
-            "WHERE list_contains(?, p.event_id) ORDER BY p.event_id, p.role, p.position", [ids]):
+            "WHERE list_contains(?, p.event_id) ORDER BY p.event_id, p.role, p.position",
+            [ids],
+        ):
             by_event[p["event_id"]].setdefault(p["role"], []).append({"name": p["name"], "entity_id": p["entity_id"]})
     for row in items:
         row["actors"] = by_event[row["event_id"]]["actor"]
@@ -259,9 +359,15 @@ def _attach_participants(reader: StoreReader, items: list[Row]) -> None:
 
 def get_event(reader: StoreReader, event_id: str) -> Row | None:
     """One per-document event with its participants and every evidence span."""
-    page = _page(reader, "e.*, d.outlet, d.name AS document, d.published_date",
-                 "FROM events e JOIN documents d ON d.doc_id = e.doc_id", _where_eq("e.event_id", event_id),
-                 "e.event_id", 1, 0)
+    page = _page(
+        reader,
+        "e.*, d.outlet, d.name AS document, d.published_date",
+        "FROM events e JOIN documents d ON d.doc_id = e.doc_id",
+        _where_eq("e.event_id", event_id),
+        "e.event_id",
+        1,
+        0,
+    )
     if not page.items:
         return None
     event = page.items[0]
@@ -283,13 +389,17 @@ def _mention_sources(reader: StoreReader, event_ids: Sequence[str]) -> list[Row]
         "(SELECT event_id, evidence_id FROM events WHERE list_contains(?, event_id) "
         " UNION SELECT event_id, evidence_id FROM event_evidence WHERE list_contains(?, event_id)) x "
         "JOIN evidence ev ON ev.evidence_id = x.evidence_id ORDER BY ev.doc_id, ev.body_start",
-        [list(event_ids), list(event_ids)])
+        [list(event_ids), list(event_ids)],
+    )
     docs: dict[str, Row] = {}
     for span in spans:
         doc = docs.get(span["doc_id"])
         if doc is None:
-            doc = reader.row("SELECT doc_id, name, title, outlet, url, published_date, published_precision, body "
-                             "FROM documents WHERE doc_id = ?", [span["doc_id"]]) or {"doc_id": span["doc_id"]}
+            doc = reader.row(
+                "SELECT doc_id, name, title, outlet, url, published_date, published_precision, body "
+                "FROM documents WHERE doc_id = ?",
+                [span["doc_id"]],
+            ) or {"doc_id": span["doc_id"]}
             doc["spans"] = []
             docs[span["doc_id"]] = doc
         if all(s["evidence_id"] != span["evidence_id"] for s in doc["spans"]):
@@ -299,16 +409,21 @@ def _mention_sources(reader: StoreReader, event_ids: Sequence[str]) -> list[Row]
 
 # --------------------------------------------------------------------------- fused events
 
-FUSED_COLUMNS = ("f.fused_event_id, f.type, f.mode, f.date, f.precision, f.date_start, f.date_end, f.place, "
-                 "f.negated, f.actors, f.actor_ids, f.targets, f.target_ids, f.sources, f.n_mentions, "
-                 "f.n_documents, f.n_sources, f.documents, f.outlets, f.first_reported, f.evidence, "
-                 "f.quad_class, f.weight")
+FUSED_COLUMNS = (
+    "f.fused_event_id, f.type, f.mode, f.date, f.precision, f.date_start, f.date_end, f.place, "
+    "f.negated, f.actors, f.actor_ids, f.targets, f.target_ids, f.sources, f.n_mentions, "
+    "f.n_documents, f.n_sources, f.documents, f.outlets, f.first_reported, f.evidence, "
+    "f.quad_class, f.weight"
+)
 
 
 def has_fused(reader: StoreReader) -> bool:
     """True when the store has the fuse stage's tables."""
-    return reader.has("fused_events", "fused_event_id", "date_start") and reader.has("fused_event_participants") \
+    return (
+        reader.has("fused_events", "fused_event_id", "date_start")
+        and reader.has("fused_event_participants")
         and reader.has("fused_event_members")
+    )
 
 
 def fused(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
@@ -329,31 +444,60 @@ def fused(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
     if f.until:
         where.add("f.date_start <= ?", f.until)
     if f.outlet:
-        where.add("f.fused_event_id IN (SELECT fused_event_id FROM fused_event_members WHERE lower(outlet) = lower(?))",
-                  f.outlet)
+        where.add(
+            "f.fused_event_id IN (SELECT fused_event_id FROM fused_event_members WHERE lower(outlet) = lower(?))",
+            f.outlet,
+        )
     if f.actor:
         where.add(
             "f.fused_event_id IN (SELECT p.fused_event_id FROM fused_event_participants p WHERE p.role = 'actor' AND "
             "(p.entity_id = ? OR p.entity_key = ? OR lower(p.name) = lower(?) OR p.entity_id IN "
             "(SELECT entity_id FROM entity_aliases WHERE lower(alias) = lower(?))))",
-            f.actor, f.actor, f.actor, f.actor)
+            f.actor,
+            f.actor,
+            f.actor,
+            f.actor,
+        )
     participant = f.extra.get("participant")
     if participant:
-        where.add("f.fused_event_id IN (SELECT fused_event_id FROM fused_event_participants WHERE entity_id = ? "
-                  "OR entity_key = ?)", participant, participant)
-    return _page(reader, FUSED_COLUMNS, "FROM fused_events f", where,
-                 "f.date_start NULLS LAST, f.precision, f.type, f.fused_event_id", limit, offset)
+        where.add(
+            "f.fused_event_id IN (SELECT fused_event_id FROM fused_event_participants WHERE entity_id = ? "
+            "OR entity_key = ?)",
+            participant,
+            participant,
+        )
+    return _page(
+        reader,
+        FUSED_COLUMNS,
+        "FROM fused_events f",
+        where,
+        "f.date_start NULLS LAST, f.precision, f.type, f.fused_event_id",
+        limit,
+        offset,
+    )
 
 
 def _event_as_fused(row: Row) -> Row:
     return {
-        "fused_event_id": row["event_id"], "type": row["type"], "mode": row["mode"], "date": row["date"],
-        "precision": row["precision"], "place": row["place"], "negated": row["negated"],
-        "actors": [a["name"] for a in row["actors"]], "actor_ids": [a["entity_id"] for a in row["actors"]],
-        "targets": [t["name"] for t in row["targets"]], "target_ids": [t["entity_id"] for t in row["targets"]],
-        "sources": [row["source"]] if row["source"] else [], "n_mentions": 1, "n_documents": 1, "n_sources": 1,
-        "documents": [row["document"]], "outlets": [row["outlet"]] if row["outlet"] else [],
-        "first_reported": row["published_date"], "evidence": [row["evidence"]],
+        "fused_event_id": row["event_id"],
+        "type": row["type"],
+        "mode": row["mode"],
+        "date": row["date"],
+        "precision": row["precision"],
+        "place": row["place"],
+        "negated": row["negated"],
+        "actors": [a["name"] for a in row["actors"]],
+        "actor_ids": [a["entity_id"] for a in row["actors"]],
+        "targets": [t["name"] for t in row["targets"]],
+        "target_ids": [t["entity_id"] for t in row["targets"]],
+        "sources": [row["source"]] if row["source"] else [],
+        "n_mentions": 1,
+        "n_documents": 1,
+        "n_sources": 1,
+        "documents": [row["document"]],
+        "outlets": [row["outlet"]] if row["outlet"] else [],
+        "first_reported": row["published_date"],
+        "evidence": [row["evidence"]],
     }
 
 
@@ -368,11 +512,15 @@ def get_fused(reader: StoreReader, event_id: str) -> Row | None:
         if event is not None:
             event["participants"] = reader.rows(
                 "SELECT role, position, entity_key, entity_id, name, country FROM fused_event_participants "
-                "WHERE fused_event_id = ? ORDER BY role, position", [event_id])
+                "WHERE fused_event_id = ? ORDER BY role, position",
+                [event_id],
+            )
             event["members"] = reader.rows(
                 "SELECT event_id, doc_id, document, outlet, published_date, date, precision, negated, evidence, "
-                "is_copy FROM fused_event_members WHERE fused_event_id = ? ORDER BY published_date NULLS LAST, event_id",
-                [event_id])
+                "is_copy FROM fused_event_members WHERE fused_event_id = ? "
+                "ORDER BY published_date NULLS LAST, event_id",
+                [event_id],
+            )
             event["mentions"] = _mention_sources(reader, [m["event_id"] for m in event["members"]])
             copies = {m["doc_id"] for m in event["members"] if m["is_copy"]}
             for doc in event["mentions"]:
@@ -383,7 +531,9 @@ def get_fused(reader: StoreReader, event_id: str) -> Row | None:
         return None
     event = _event_as_fused({**raw, "evidence": raw["mentions"][0]["spans"][0]["text"] if raw["mentions"] else ""})
     event["participants"] = [{"role": "actor", "name": a["name"], "entity_id": a["entity_id"]} for a in raw["actors"]]
-    event["participants"] += [{"role": "target", "name": t["name"], "entity_id": t["entity_id"]} for t in raw["targets"]]
+    event["participants"] += [
+        {"role": "target", "name": t["name"], "entity_id": t["entity_id"]} for t in raw["targets"]
+    ]
     event["mentions"] = raw["mentions"]
     event["trigger"], event["pattern"], event["date_rule"] = raw["trigger"], raw["pattern"], raw["date_rule"]
     return event
@@ -405,16 +555,27 @@ def list_figures(reader: StoreReader, f: Filters, limit: int, offset: int) -> Pa
         where.add("lower(d.outlet) = lower(?)", f.outlet)
     if f.actor:
         where.add("(contains(lower(fg.subject), lower(?)) OR lower(fg.source) = lower(?))", f.actor, f.actor)
-    base = ("FROM figures fg JOIN documents d ON d.doc_id = fg.doc_id "
-            "JOIN evidence ev ON ev.evidence_id = fg.evidence_id")
-    return _page(reader, "fg.figure_id, fg.doc_id, fg.value, fg.qualifier, fg.unit, fg.category, fg.subject, "
-                 "fg.source, fg.as_of, fg.as_of_precision, fg.surface, d.outlet, d.name AS document, "
-                 "ev.text AS evidence", base, where, "fg.as_of NULLS LAST, fg.figure_id", limit, offset)
+    base = (
+        "FROM figures fg JOIN documents d ON d.doc_id = fg.doc_id JOIN evidence ev ON ev.evidence_id = fg.evidence_id"
+    )
+    return _page(
+        reader,
+        "fg.figure_id, fg.doc_id, fg.value, fg.qualifier, fg.unit, fg.category, fg.subject, "
+        "fg.source, fg.as_of, fg.as_of_precision, fg.surface, d.outlet, d.name AS document, "
+        "ev.text AS evidence",
+        base,
+        where,
+        "fg.as_of NULLS LAST, fg.figure_id",
+        limit,
+        offset,
+    )
 
 
-SERIES_COLUMNS = ("s.series_id, s.category, s.unit, s.subject, s.n_figures, s.n_documents, s.n_sources, "
-                  "s.first_as_of, s.last_as_of, s.first_value, s.last_value, s.min_value, s.max_value, s.trend, "
-                  "s.goes_backwards, s.outlets")
+SERIES_COLUMNS = (
+    "s.series_id, s.category, s.unit, s.subject, s.n_figures, s.n_documents, s.n_sources, "
+    "s.first_as_of, s.last_as_of, s.first_value, s.last_value, s.min_value, s.max_value, s.trend, "
+    "s.goes_backwards, s.outlets"
+)
 
 
 def list_series(reader: StoreReader, limit: int, offset: int, category: str | None = None) -> Page:
@@ -424,8 +585,15 @@ def list_series(reader: StoreReader, limit: int, offset: int, category: str | No
     where = Where()
     if category:
         where.add("s.category = ?", category)
-    return _page(reader, SERIES_COLUMNS, "FROM figure_series s", where, "s.n_documents DESC, s.n_figures DESC, "
-                 "s.series_id", limit, offset)
+    return _page(
+        reader,
+        SERIES_COLUMNS,
+        "FROM figure_series s",
+        where,
+        "s.n_documents DESC, s.n_figures DESC, s.series_id",
+        limit,
+        offset,
+    )
 
 
 def get_series(reader: StoreReader, series_id: str) -> Row | None:
@@ -438,7 +606,8 @@ def get_series(reader: StoreReader, series_id: str) -> Row | None:
     series["members"] = reader.rows(
         "SELECT figure_id, ordinal, doc_id, document, outlet, value, qualifier, unit, subject, as_of, as_of_precision, "
         "backwards, evidence_id, evidence FROM figure_series_members WHERE series_id = ? ORDER BY ordinal",
-        [series_id])
+        [series_id],
+    )
     return series
 
 
@@ -450,10 +619,16 @@ def list_quotes(reader: StoreReader, f: Filters, limit: int, offset: int, stance
     if f.actor:
         where.add("(q.speaker_entity_id = ? OR lower(q.speaker) = lower(?))", f.actor, f.actor)
     _doc_filters(where, f, "d")
-    return _page(reader, "q.quote_id, q.doc_id, q.speaker, q.speaker_entity_id, q.target, q.target_entity_id, "
-                 "q.stance, q.text, q.direct, d.outlet, d.name AS document, d.published_date",
-                 "FROM quotes q JOIN documents d ON d.doc_id = q.doc_id", where,
-                 "d.published_date NULLS LAST, q.quote_id", limit, offset)
+    return _page(
+        reader,
+        "q.quote_id, q.doc_id, q.speaker, q.speaker_entity_id, q.target, q.target_entity_id, "
+        "q.stance, q.text, q.direct, d.outlet, d.name AS document, d.published_date",
+        "FROM quotes q JOIN documents d ON d.doc_id = q.doc_id",
+        where,
+        "d.published_date NULLS LAST, q.quote_id",
+        limit,
+        offset,
+    )
 
 
 def list_contradictions(reader: StoreReader, limit: int, offset: int, kind: str | None = None) -> Page:
@@ -469,8 +644,15 @@ def list_contradictions(reader: StoreReader, limit: int, offset: int, kind: str 
 # --------------------------------------------------------------------------- dyads and dashboard
 
 
-def list_dyads(reader: StoreReader, limit: int, offset: int, *, level: str = "country",
-               actor: str | None = None, target: str | None = None) -> Page:
+def list_dyads(
+    reader: StoreReader,
+    limit: int,
+    offset: int,
+    *,
+    level: str = "country",
+    actor: str | None = None,
+    target: str | None = None,
+) -> Page:
     """Monthly cooperation/conflict per ordered actor→target pair (from `dyad_trend`)."""
     if not reader.has("dyad_trend", "score"):
         return _absent("dyad trend", limit, offset)
@@ -480,9 +662,16 @@ def list_dyads(reader: StoreReader, limit: int, offset: int, *, level: str = "co
         where.add("(t.actor = ? OR lower(t.actor_name) = lower(?))", actor, actor)
     if target:
         where.add("(t.target = ? OR lower(t.target_name) = lower(?))", target, target)
-    return _page(reader, "t.level, t.actor, t.actor_name, t.target, t.target_name, t.month, t.n_events, "
-                 "t.n_cooperation, t.n_conflict, t.score, t.mean_weight", "FROM dyad_trend t", where,
-                 "t.actor, t.target, t.month", limit, offset)
+    return _page(
+        reader,
+        "t.level, t.actor, t.actor_name, t.target, t.target_name, t.month, t.n_events, "
+        "t.n_cooperation, t.n_conflict, t.score, t.mean_weight",
+        "FROM dyad_trend t",
+        where,
+        "t.actor, t.target, t.month",
+        limit,
+        offset,
+    )
 
 
 def top_dyads(reader: StoreReader, count: int = 3) -> tuple[str, list[Row]]:
@@ -493,7 +682,9 @@ def top_dyads(reader: StoreReader, count: int = 3) -> tuple[str, list[Row]]:
         rows = reader.rows(
             "SELECT actor, any_value(actor_name) AS actor_name, target, any_value(target_name) AS target_name, "
             "sum(n_events)::INTEGER AS n_events, sum(score) AS score FROM dyad_trend WHERE level = ? "
-            "GROUP BY actor, target ORDER BY n_events DESC, actor, target LIMIT ?", [level, count])
+            "GROUP BY actor, target ORDER BY n_events DESC, actor, target LIMIT ?",
+            [level, count],
+        )
         if rows:
             return level, rows
     return "country", []
@@ -503,9 +694,13 @@ def dyad_months(reader: StoreReader, level: str, pairs: Sequence[Row]) -> list[R
     """Monthly scores of the given dyads."""
     out: list[Row] = []
     for pair in pairs:
-        out.extend(reader.rows(
-            "SELECT actor, target, month, n_events, n_cooperation, n_conflict, score FROM dyad_trend "
-            "WHERE level = ? AND actor = ? AND target = ? ORDER BY month", [level, pair["actor"], pair["target"]]))
+        out.extend(
+            reader.rows(
+                "SELECT actor, target, month, n_events, n_cooperation, n_conflict, score FROM dyad_trend "
+                "WHERE level = ? AND actor = ? AND target = ? ORDER BY month",
+                [level, pair["actor"], pair["target"]],
+            )
+        )
     return out
 
 
@@ -514,10 +709,12 @@ def events_by_month(reader: StoreReader) -> list[Row]:
     if has_fused(reader):
         return reader.rows(
             "SELECT date_trunc('month', date_start)::DATE AS month, type, count(*)::INTEGER AS n FROM fused_events "
-            "WHERE precision IN ('day', 'month') AND date_start IS NOT NULL GROUP BY ALL ORDER BY month, type")
+            "WHERE precision IN ('day', 'month') AND date_start IS NOT NULL GROUP BY ALL ORDER BY month, type"
+        )
     return reader.rows(
         "SELECT date_trunc('month', date)::DATE AS month, type, count(*)::INTEGER AS n FROM events "
-        "WHERE precision IN ('day', 'month') AND date IS NOT NULL GROUP BY ALL ORDER BY month, type")
+        "WHERE precision IN ('day', 'month') AND date IS NOT NULL GROUP BY ALL ORDER BY month, type"
+    )
 
 
 def top_entities(reader: StoreReader, count: int = 10) -> list[Row]:

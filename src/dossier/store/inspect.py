@@ -89,7 +89,7 @@ def store_status(con: duckdb.DuckDBPyConnection) -> StoreStatus:
         tables=tuple(tables),
         documents_by_status=tuple((s, int(n)) for s, n in by_status),
         failed=tuple(FailedDocument(*row) for row in failed),
-        last_build=tuple(last) if last else None,  # type: ignore[arg-type]
+        last_build=tuple(last) if last else None,
     )
 
 
@@ -116,7 +116,7 @@ def _cell(value: Any) -> Any:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, quoted: str) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
-    reader = con.execute(f"SELECT * FROM {quoted}").fetch_record_batch(_BATCH_ROWS)
+    reader = con.execute(f"SELECT * FROM {quoted}").to_arrow_reader(_BATCH_ROWS)
     names = list(reader.schema.names)
     for batch in reader:
         yield names, batch.to_pylist()
@@ -138,7 +138,7 @@ def export_relation(
             raise InputError("parquet is a binary format; pass --out FILE to write it")
         import pyarrow.parquet as pq
 
-        reader = con.execute(f"SELECT * FROM {quoted}").fetch_record_batch(_BATCH_ROWS)
+        reader = con.execute(f"SELECT * FROM {quoted}").to_arrow_reader(_BATCH_ROWS)
         n = 0
         with pq.ParquetWriter(str(out), reader.schema) as writer:
             for batch in reader:

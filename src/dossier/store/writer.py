@@ -15,6 +15,7 @@ with other bytes is a new version: `version` = previous + 1, `supersedes` = prev
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -29,7 +30,6 @@ import pyarrow as pa
 from dossier.clean.records import CleanArticle
 from dossier.errors import StoreError
 from dossier.extract.records import ArticleExtraction, Evidence, Participant
-from dossier.ingest.records import InputFailure
 from dossier.pipeline import StageResult
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class WriteStats:
     quotes: int = 0
 
     def __add__(self, other: WriteStats) -> WriteStats:
-        return WriteStats(*(getattr(self, f) + getattr(other, f) for f in self.__slots__))  # type: ignore[attr-defined]
+        return WriteStats(*(getattr(self, f) + getattr(other, f) for f in self.__slots__))
 
 
 def result_doc_id(result: StageResult) -> str:
@@ -369,10 +369,8 @@ def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[
         )
         con.execute("COMMIT")
     except duckdb.Error as err:
-        try:
+        with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
         raise StoreError(f"cannot write a batch to the store ({err}); nothing of this batch was stored") from err
 
 
