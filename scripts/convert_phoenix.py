@@ -2,7 +2,9 @@
 
 Usage::
 
-    .venv/bin/python scripts/convert_phoenix.py [../shared/external/phoenix-dictionaries] [--out src/dossier/data/actors]
+    .venv/bin/python scripts/convert_phoenix.py [PHOENIX_DIR] [--out src/dossier/data/actors]
+
+PHOENIX_DIR defaults to ../shared/external/phoenix-dictionaries.
 
 Reads the TABARI-format files (`Phoenix.Countries.actors.txt`, `Phoenix.International.actors.txt`,
 `Phoenix.MilNonState.actors.txt`, `Phoenix.agents.txt`) and writes, sorted and compact:
@@ -129,7 +131,7 @@ def split_code(code: str) -> tuple[str | None, str | None]:
 def _title(phrase: str) -> str:
     words = []
     for word in phrase.split(" "):
-        if len(word) <= 4 and word.isupper() and not any(v in word for v in "AEIOU") or "." in word:
+        if (len(word) <= 4 and word.isupper() and not any(v in word for v in "AEIOU")) or "." in word:
             words.append(word)  # acronyms and initials keep their capitals
         elif word.lower() in {"of", "and", "the", "for", "de", "al", "in", "on", "to"}:
             words.append(word.lower())
@@ -179,7 +181,7 @@ def convert(src: Path, out: Path) -> dict[str, int]:
                         continue
                     variants.add((block_country, _title(alias)))
                 continue
-            if not entry.phrase or not codes and kind != "countries":
+            if not entry.phrase or (not codes and kind != "countries"):
                 continue
             if entry.phrase.lower() in country_words:
                 continue  # a state listed as an actor: the gazetteer handles states
@@ -198,7 +200,10 @@ def convert(src: Path, out: Path) -> dict[str, int]:
                 (actor_id, etype, _title(entry.phrase), country or "", sector or "", "|".join(aliases), roles)
             )
     actors.sort()
-    header = "# Converted from the Phoenix/PETRARCH2 dictionaries by scripts/convert_phoenix.py (MIT, see LICENSE-phoenix.txt)\n"
+    header = (
+        "# Converted from the Phoenix/PETRARCH2 dictionaries by scripts/convert_phoenix.py "
+        "(MIT, see LICENSE-phoenix.txt)\n"
+    )
     with (out / "phoenix_actors.tsv").open("w", encoding="utf-8") as fh:
         fh.write(header)
         fh.write("# id\ttype\tname\tcountry\tsector\taliases\troles\n")
@@ -245,12 +250,12 @@ def parse_agents(path: Path) -> dict[str, str]:
         if sector is None:
             continue
         forms = [phrase]
-        for key, vals in subst.items():
-            if key in phrase:
-                forms = [phrase.replace(key, v) for v in vals]
+        for marker, values in subst.items():
+            if marker in phrase:
+                forms = [phrase.replace(marker, v) for v in values]
         if plural is not None:
             forms += [p.strip() for p in plural.strip("{}").split() if p.strip()]
-        elif not any(key in phrase for key in subst):
+        elif not any(marker in phrase for marker in subst):
             forms.append(_plural(phrase))
         for form in forms:
             text = _phrase(form).lower()
@@ -286,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=repo / "src" / "dossier" / "data" / "actors")
     args = ap.parse_args(argv)
     if not (args.src / "Phoenix.Countries.actors.txt").exists():
-        print(f"{args.src}: no Phoenix.Countries.actors.txt here; pass the phoenix-dictionaries folder", file=sys.stderr)
+        print(f"{args.src}: no Phoenix.Countries.actors.txt; pass the phoenix-dictionaries folder", file=sys.stderr)
         return 1
     counts = convert(args.src, args.out)
     print(", ".join(f"{k}: {v}" for k, v in counts.items()))

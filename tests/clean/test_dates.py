@@ -113,3 +113,35 @@ def test_dates_a_printed_date_in_the_future_is_ignored(finder):
     got = finder.find(DateEvidence(body="The vote took place in 2023.", printed=[("page", date(2031, 1, 1), "2031")],
                                    today=TODAY))
     assert (got.date, got.precision) == ("2023-01-01", "year")
+
+
+_STORY = (
+    "Council approves new bus lanes for the city centre\n\n{top}\n\n"
+    "The city council on Tuesday approved new bus lanes on four main roads, saying they would cut journey "
+    "times for tens of thousands of passengers who travel into the centre every day.\n\n"
+    "Shop owners said the lanes would take away parking spaces that their customers depend on.\n"
+)
+
+
+def test_dates_byline_date(cleaner, make_doc):
+    article = cleaner.clean(make_doc(_STORY.format(top="By Jane Roe | May 3, 2023"), "byline.txt"))
+    assert (article.published.date, article.published.precision) == ("2023-05-03", "day")
+    assert article.published.basis.startswith("byline date")
+    assert article.authors == ("Jane Roe",)
+
+
+def test_dates_container_date_hint(cleaner, make_doc):
+    from dataclasses import replace
+
+    doc = replace(make_doc(_STORY.format(top="Share this article"), "hint.txt"), hints={"date": "2022-11-08"})
+    article = cleaner.clean(doc)
+    want = ("2022-11-08", "date given with the document '2022-11-08'")
+    assert (article.published.date, article.published.basis) == want
+
+
+def test_dates_stale_page_date_before_the_story_is_set_aside(finder):
+    body = "The committee met on April 7, 2020 and approved the plan, members said."
+    got = finder.find(DateEvidence(body=body, printed=[("page date (htmldate)", date(2005, 7, 26), "2005-07-26")],
+                                   today=TODAY))
+    assert (got.date, got.precision) == ("2020-04-07", "day")
+    assert "stale page date" in got.basis

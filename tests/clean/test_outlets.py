@@ -57,3 +57,17 @@ def test_outlets_unknown_wire_from_a_dateline_credit(cleaned):
     assert article.wire == "Equator News Service"
     assert article.outlet == "THE LAKESIDE TRIBUNE (Equator News Service)"
     assert article.authors == ()  # "Tribune Staff Reporter" names no person
+
+
+def test_outlets_wire_signoff_on_its_own_line(cleaner, make_doc):
+    raw = (
+        "Wildfire forces thousands from homes\n\n"
+        "A fast-moving wildfire forced thousands of people from their homes on Sunday as strong winds pushed "
+        "the flames toward the edge of the city, fire officials said.\n\n"
+        "More than 300 firefighters were battling the blaze, which had burned about 4,000 acres by evening.\n\n"
+        "— The Associated Press\n"
+    )
+    article = cleaner.clean(make_doc(raw, "ap.txt"))
+    assert article.wire == "AP"
+    assert article.outlet == "AP"
+    assert "The Associated Press" not in article.body

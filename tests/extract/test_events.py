@@ -48,7 +48,7 @@ FAMILIES = [  # sentence, type, mode, actor part, target part
     ("Germany condemned the shelling of the Zaporizhzhia nuclear plant.", "ACCUSE", "disapprove", "Germany", ""),
     ("Japan urged China to release the detained businessman.", "REQUEST", None, "Japan", "China"),
     ("The Egyptian foreign ministry called on Israel to open the Rafah crossing.", "REQUEST", None, "", "Israel"),
-    ("Police in Hong Kong arrested Jimmy Lai at his home.", "COERCE", "arrest", "Police", "Jimmy Lai"),
+    ("Police in Hong Kong arrested Jimmy Lai at his home.", "COERCE", "arrest", "Hong Kong", "Jimmy Lai"),
     ("Israeli air strikes killed 12 people in Gaza, the health ministry said.", "ASSAULT", "aerial", "Israel", ""),
     ("China and Russia held joint naval exercises in the Sea of Japan.", "COOPERATE", "military", "China", ""),
     ("North Korea rejected the proposal from South Korea.", "REJECT", None, "North Korea", ""),
@@ -175,3 +175,117 @@ def test_events_evidence_offsets_point_into_body_and_raw(models):  # type: ignor
             assert article.body[e.body_start : e.body_end] == e.text
             assert article.raw[e.start : e.end] == e.text
             assert "\n" not in e.text
+
+
+ALLEGED = [  # accusation + the alleged action, with the accuser as source
+    ("Western governments have accused Belarus of preparing to deliver tanks and artillery shells to Serbia.",
+     "AID", "Belarus", "Serbia", "Western governments"),
+]
+
+
+@pytest.mark.parametrize("text, etype, actor, target, source", ALLEGED)
+def test_events_alleged_action_coded_with_accuser_as_source(models, text, etype, actor, target, source):  # type: ignore[no-untyped-def]
+    events = _events(models, text)
+    _find(events, "ACCUSE")
+    ev = _find(events, etype)
+    assert actor in _names(ev.actors) and target in _names(ev.targets)
+    assert ev.source == source and not ev.negated
+    assert ev.date is None  # the allegation's date is not the alleged action's
+
+
+DENIALS = [  # (text, actor, target): the denied action negated, no REJECT by the denier
+    ("Egypt's defence minister, Mohamed Zaki, has denied supplying rockets to Hamas.", "Egypt", "Hamas"),
+    ("Belgrade has denied seeking Belarusian weapons.", "Belarus", "Serbia"),
+]
+
+
+@pytest.mark.parametrize("text, actor, target", DENIALS)
+def test_events_denial_negates_the_denied_action(models, text, actor, target):  # type: ignore[no-untyped-def]
+    events = _events(models, text)
+    aid = _find(events, "AID")
+    assert aid.negated and actor in _names(aid.actors) and target in _names(aid.targets)
+    assert not [e for e in events if e.type == "REJECT"]
+
+
+@pytest.mark.parametrize("text, etype", [
+    ("Officials said no agreements were signed during the summit between Kenya and Uganda.", "AGREE"),
+])
+def test_events_no_on_the_object_negates(models, text, etype):  # type: ignore[no-untyped-def]
+    found = [e for e in _events(models, text) if e.type == etype]
+    assert all(e.negated for e in found)
+
+
+def test_events_negation_scope_threat_and_policy(models):  # type: ignore[no-untyped-def]
+    threat = _events(models, "Canada said it would not hesitate to impose new sanctions on those responsible.")
+    assert [e.type for e in threat] == ["THREATEN"] and not threat[0].negated
+    assert not _events(models, "Brazil does not recognise unilateral sanctions.")
+
+
+PLANNED = [  # announced or expected actions are AGREE (CODEBOOK), proposals are not the action
+    ("Orban accepted an invitation to visit China at a convenient time, the ministry said.", "Orban"),
+    ("Erdogan was expected to travel on to Izmir to visit a shipyard, state media reported.", "Erdogan"),
+    ("Borrell said the European Union would provide a further €40m to help Moldova.", "European Union"),
+]
+
+
+@pytest.mark.parametrize("text, actor", PLANNED)
+def test_events_planned_actions_are_agree(models, text, actor):  # type: ignore[no-untyped-def]
+    events = _events(models, text)
+    assert events and all(e.type == "AGREE" for e in events)
+    assert actor in _names(events[0].actors)
+    assert events[0].date == "2021-03-26"  # dated by the reporting verb's tense
+
+
+def test_events_proposal_is_not_the_action(models):  # type: ignore[no-untyped-def]
+    events = _events(models, "Kenya's foreign ministry proposed that the president sever diplomatic relations with Sudan.")
+    assert [e.type for e in events] == ["REQUEST"]
+
+
+LEXICON_GAPS = [  # sentence, type, mode, actor part, target part
+    ("North Korea fired three cruise missiles into the sea off its west coast.", "MOBILIZE", "weapons",
+     "North Korea", ""),
+    ("Iranian drones struck Odesa on Tuesday, killing three people.", "ASSAULT", "aerial", "Iran", "Odesa"),
+    ("Armenian troops crossed the border into Azerbaijan on 3 March.", "ASSAULT", None, "Armenia", "Azerbaijan"),
+    ("Turkey imported Russian crude oil worth $2 billion last year.", "COOPERATE", "economic", "Turkey", "Russia"),
+    ("Russia sent more than 50,000 tonnes of wheat to Syria in March.", "AID", "economic", "Russia", "Syria"),
+    ("The Nicaraguan government did not allow the Red Cross team to visit the prison.", "REJECT", None,
+     "Nicaragua", ""),
+    ("A Chinese navy flotilla sailed into Colombo harbour in Sri Lanka on Monday.", "CONSULT", "visit",
+     "China", "Sri Lanka"),
+    ("The president warned of serious consequences if Serbia attacked Kosovo.", "THREATEN", None, "president", ""),
+]
+
+
+@pytest.mark.parametrize("text, etype, mode, actor, target", LEXICON_GAPS)
+def test_events_lexicon_gap_families(models, text, etype, mode, actor, target):  # type: ignore[no-untyped-def]
+    ev = _find(_events(models, text), etype)
+    assert ev.mode == mode
+    assert actor in _names(ev.actors)
+    assert target in _names(ev.targets)
+    assert not ev.negated
+
+
+def test_events_unnamed_bodies_and_pairs_resolve(models):  # type: ignore[no-untyped-def]
+    text = ("Hungarian Prime Minister Viktor Orban met Chinese President Xi Jinping in Beijing on Monday. "
+            "The two leaders held talks on trade. "
+            "A court in Budapest later convicted the activist, and prosecutors in Hungary asked for five years.")
+    events = _events(models, text)
+    talks = [e for e in events if e.type == "CONSULT" and "talks" in e.trigger]
+    assert talks and {"Viktor Orban", "Xi Jinping"} <= {p.name for e in talks for p in e.actors + e.targets}
+    convict = _find(events, "SANCTION")
+    assert _names(convict.actors) == "Hungary"
+
+
+def test_events_nominal_meeting_takes_the_date_of_its_clause(models):  # type: ignore[no-untyped-def]
+    text = "Sudan and Chad declared their intention to boost trade after a meeting between their ministers."
+    events = _events(models, text)
+    meeting = [e for e in events if e.type == "CONSULT"]
+    assert meeting and (meeting[0].date, meeting[0].precision) == ("2021-03-01", "month")
+
+
+def test_events_present_perfect_background_is_undated(models):  # type: ignore[no-untyped-def]
+    text = "Chile signed a deal with Peru on Tuesday. Human rights groups have accused Peru of torture."
+    accuse = _find(_events(models, text), "ACCUSE")
+    assert accuse.date is None
+    lede = _find(_events(models, "Human rights groups have accused Peru of torture."), "ACCUSE")
+    assert lede.date == "2021-03-26"  # the story's first sentence is the news of the day

@@ -24,7 +24,9 @@ def parser(models) -> Parser:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def parse(parser: Parser) -> Callable[..., ParsedArticle]:
-    def _parse(body: str, published: str | None = None, precision: str = "day", title: str | None = None) -> ParsedArticle:
+    def _parse(
+        body: str, published: str | None = None, precision: str = "day", title: str | None = None
+    ) -> ParsedArticle:
         return parser.parse([article(body, published, precision, title)])[0]
 
     return _parse

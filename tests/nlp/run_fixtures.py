@@ -7,10 +7,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from tests.nlp.seedkit import Score, score_entities
+
 from dossier.clean.records import CleanArticle, OffsetMap, PublishedDate
 from dossier.nlp import load_parser
 from dossier.settings import load_settings
-from tests.nlp.seedkit import Score, score_entities
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nlp"
 ARTICLES = ["iran_russia_drones", "northkorea_russia_summit", "sahel_wagner"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict
 
+from tests.nlp.seedkit import Score, score_entities, seed_articles
+
 from dossier.nlp import load_parser
 from dossier.settings import load_settings
-from tests.nlp.seedkit import Score, score_entities, seed_articles
 
 
 def main() -> None:

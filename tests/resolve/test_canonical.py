@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from dossier.clean.records import CleanArticle, OffsetMap, PublishedDate
 from dossier.resolve import canonicalize_pending
-from dossier.resolve.canonical import link, Base, entity_id_for, base_key  # noqa: F401
+from dossier.resolve.canonical import Base, base_key, entity_id_for, link  # noqa: F401
 from dossier.resolve.listing import list_entities, unmerge
 from dossier.store.connection import open_store
 
@@ -40,8 +40,8 @@ def _insert(con, rows) -> None:  # type: ignore[no-untyped-def]
         "INSERT INTO doc_entities (doc_entity_id, doc_id, key, name, type, country, sector, aliases, roles, "
         "dictionary_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     for r in rows:
-        con.execute("INSERT INTO documents (doc_id, source, name, status) VALUES (?, ?, ?, 'ok') ON CONFLICT DO NOTHING",
-                    [r[1], r[1], r[1]])
+        con.execute("INSERT INTO documents (doc_id, source, name, status) VALUES (?, ?, ?, 'ok') "
+                    "ON CONFLICT DO NOTHING", [r[1], r[1], r[1]])
 
 
 def _canonical_of(con, doc_id: str, alias: str) -> str:  # type: ignore[no-untyped-def]
@@ -93,7 +93,7 @@ def test_canonical_same_rows_whatever_the_batch_order(tmp_path, parser_empty, se
 
 
 def test_canonical_unmerge_separates_and_stays_separate(store, settings):
-    merge_id, from_id, into_id = store.execute(
+    merge_id, from_id, _into_id = store.execute(
         "SELECT merge_id, from_id, into_id FROM entity_merges WHERE reason = 'spelling' AND NOT undone "
         "ORDER BY merge_id LIMIT 1").fetchone()
     got = unmerge(store, merge_id, settings)
@@ -134,4 +134,5 @@ def test_canonical_link_rules():
     assert link(base("Kim Jong Un", "PRK"), base("Kim Jong Il", "PRK"), 85) is None
     assert link(base("Volodymyr Zelensky", "UKR"), base("Volodymyr Zelenskyy", "UKR"), 85) is not None
     assert link(base("Alexander Fomin", "RUS"), base("Alexander Fomin", "UKR"), 85) is None
-    assert link(base("NUG", "MMR", "ORG"), base("National Unity Government", "MMR", "ORG"), 85) == ("abbreviation", 100.0)
+    nug = link(base("NUG", "MMR", "ORG"), base("National Unity Government", "MMR", "ORG"), 85)
+    assert nug == ("abbreviation", 100.0)

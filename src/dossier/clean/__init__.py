@@ -40,7 +40,9 @@ class Cleaner:
         )
         self.outlets = OutletFinder(self.data)
         self.dates = DateFinder(
-            self.data.observances, republication_years=int(settings.get("clean.republication_years", 2))
+            self.data.observances,
+            republication_years=int(settings.get("clean.republication_years", 2)),
+            stale_days=int(settings.get("clean.stale_page_date_days", 30)),
         )
         self.site_lines = {key: frozenset(lines) for key, lines in (site_lines or {}).items()}
         self.min_body_words = int(settings.get("clean.min_body_words", 15))
@@ -114,7 +116,9 @@ class Cleaner:
             raise InputError(f"{doc.name}: no article text found (no paragraph of running text); "
                              "check that the file is a news article")
         body, segments = body_text(cut.body)
-        wire = self.outlets.wire(body)
+        # A sign-off on its own line after the story ("— The Associated Press") credits the wire too.
+        after = " ".join(ln.text for ln in lines[cut.last + 1 : cut.last + 3])
+        wire = self.outlets.wire(body) or self.outlets.wire_line(after)
         if site is None:
             site, site_basis = self.outlets.site_from_body(body)
         dropped = cut.dropped

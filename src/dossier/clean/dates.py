@@ -6,7 +6,8 @@ Order of evidence (each step says what it used in `basis`):
 2. a date printed in the page: the page's own date (HTML metadata via htmldate), a date
    line a scraper put at the top, a "Published" line, a byline date, a date from the
    container (JSONL/WARC);
-3. unless that printed date is a re-publication: far later than every dated fact of the
+3. unless the story gives a past day well after the printed date (a stale template date: the
+   latest such day is taken), or that printed date is a re-publication: far later than every dated fact of the
    story while the story speaks of "Friday", "last week" as news; then the story's own
    date is inferred (steps 4-8) and `basis` says the page date was set aside;
 4. a dateline with a full date ("YANGON, March 26, 2021 (Reuters) -");
@@ -206,13 +207,16 @@ class _Anchor:
 class DateFinder:
     """Applies the date rules with the named days of the data files."""
 
-    def __init__(self, observances: Iterable[Observance], *, republication_years: int) -> None:
+    def __init__(self, observances: Iterable[Observance], *, republication_years: int, stale_days: int = 30) -> None:
         self.observances = tuple(observances)
         self.republication_years = republication_years
+        self.stale_days = stale_days
+        self.today: date | None = None
 
     def find(self, ev: DateEvidence) -> PublishedDate:
         """Return the story's date with its precision and the reasoning in `basis`."""
         today = ev.today or date.today()
+        self.today = today
         mentions = find_mentions(ev.body, day_first=ev.day_first)
         side = [m for t in ev.other_text for m in find_mentions(t, day_first=ev.day_first)]
         facts = [m for m in (*mentions, *side) if m.year is not None and not m.future]
@@ -228,6 +232,14 @@ class DateFinder:
             kind, printed, what = ev.printed[0]
             if printed <= today + timedelta(days=1):
                 reason = self._republication(printed, facts, ev.body)
+                stale = self._stale(printed, mentions)
+                if stale is not None:
+                    d, text = stale
+                    basis = (
+                        f"the {kind} {what!r} is earlier than a dated fact of the story ({text!r}), so it is a "
+                        "stale page date; the latest day the story gives is taken"
+                    )
+                    return PublishedDate(d.isoformat(), "day", basis)
                 if reason is None:
                     return PublishedDate(printed.isoformat(), "day", f"{kind} {what!r}")
                 own = self._infer(ev, mentions, facts, upper=printed, side=side)
@@ -237,6 +249,12 @@ class DateFinder:
                     return PublishedDate(own.date, own.precision, basis)
                 return PublishedDate(printed.isoformat(), "day", f"{kind} {what!r}")
         return self._infer(ev, mentions, facts, upper=today, side=side)
+
+    def _stale(self, printed: date, mentions: list[Mention]) -> tuple[date, str] | None:
+        """The latest past day the body gives when it is well after the printed date, else None."""
+        days = [(d, m.text) for m in mentions if m.precision == "day" and not m.future and (d := m.earliest())]
+        later = [(d, t) for d, t in days if (d - printed).days > self.stale_days and d <= (self.today or date.today())]
+        return max(later) if later else None
 
     def _republication(self, printed: date, facts: list[Mention], body: str) -> str | None:
         """Why `printed` is not the story's date, or None when it may well be."""

@@ -104,7 +104,9 @@ def extract_page(
     meta = _page_meta(tree)
     site_name = meta.get("site", [None])[0]
     authors = [a for a in meta.get("author", []) if "//" not in a]
-    bylines = [
+    # Byline elements only when the meta tags name no person (the search walks the whole page);
+    # a one-word author ("Reuters") is an organisation.
+    bylines = [] if any(len(a.split()) >= 2 for a in authors) else [
         " ".join(el.text_content().split())
         for el in tree.xpath("//*[@rel='author' or contains(@class, 'byline') or contains(@class, 'author-name')]")[:3]
     ]
@@ -139,6 +141,9 @@ def extract_page(
     return cut
 
 
+_SHAPE_REASONS = frozenset({"menu", "link", "counter", "teaser", "no words"})
+
+
 def relearn(cut: HtmlCut, classifier: LineClassifier, learnt: frozenset[str]) -> None:
     """Classify the page's lines again with a site's learnt boilerplate and keep the body anew."""
     classifier.classify_all(cut.lines, learnt=learnt)
@@ -160,7 +165,10 @@ def _keep(lines: list[Line], title: str | None) -> list[Line]:
     title_key = " ".join(words_of(title.casefold())) if title else None
     kept = []
     for line in lines[:stop]:
-        if line.kind not in ("prose", "heading", "dateline"):
+        # trafilatura already chose the main text: only clutter named by a pattern, a caption,
+        # a credit, a byline or a learnt site line goes; the shape rules of scraped text do not
+        # apply (code, tables and lists have short link-like lines).
+        if line.kind not in ("prose", "heading", "dateline") and line.reason not in _SHAPE_REASONS:
             continue
         if title_key and line.kind == "heading" and " ".join(words_of(line.text.casefold())) == title_key:
             continue

@@ -51,6 +51,7 @@ class OutletFinder:
         self._wire_paren = re.compile(rf"\((?P<w>{alt})\)")
         self._wire_signoff = re.compile(rf"""(?:[.!?"”’)]|^)\s*[-–—(]*\s*(?P<w>{alt})\s*\)?\s*$""")
         self._wire_lead = re.compile(rf"^[^\n]{{0,60}}?\b(?P<w>{alt})\s*(?:[-–—:]|\.-)")
+        self._wire_only = re.compile(rf"^[-–—(\s]*(?P<w>{alt})\s*\)?\s*(?:contributed to this report\.?)?(?:\s|$)")
         site_aliases = sorted({a for s in data.sites() for a in s.aliases if len(a) > 3}, key=len, reverse=True)
         salt = "|".join(re.escape(a) for a in site_aliases)
         self._site_contact = re.compile(
@@ -89,6 +90,12 @@ class OutletFinder:
             return known.name if known is not None else m.group("w")
         return None
 
+    def wire_line(self, text: str) -> str | None:
+        """Return the wire named by a sign-off line ("— The Associated Press", "(AFP)"), or None."""
+        m = self._wire_only.match(text.strip())
+        found = self.known(m.group("w")) if m else None
+        return found.name if found is not None and found.kind == "wire" else None
+
     def site_from_lines(
         self, lines: Sequence[Line], body_ids: set[int], first: int, last: int, title: Line | None
     ) -> tuple[str | None, str]:
@@ -117,6 +124,8 @@ class OutletFinder:
         for line in near:
             if line is title or id(line) in body_ids or not self._looks_like_site_name(line):
                 continue
+            if self.wire_line(line.text) is not None:
+                continue  # a wire's sign-off, not the publishing site
             return line.text, f"site-name line {line.text!r}"
         return None, ""
 

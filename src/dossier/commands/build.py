@@ -96,6 +96,7 @@ def register(app: typer.Typer) -> None:
         inputs: Annotated[
             list[str] | None,
             typer.Argument(
+                metavar="INPUT",
                 help="Files, folders, glob patterns, .gz, JSONL or WARC files. None: create/migrate the store."
             ),
         ] = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -16,11 +17,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("entities")
     def entities_cli(
-        db: Path = typer.Option(..., "--db", "-d", help="DuckDB store built by `dossier build`."),
-        query: str | None = typer.Option(None, "--query", "-q", help="Only entities whose name or alias contains this."),
-        fmt: str = typer.Option("table", "--format", "-f", help="table or jsonl."),
-        limit: int = typer.Option(100, "--limit", "-n", help="At most this many entities."),
-        unmerge_id: str | None = typer.Option(None, "--unmerge", help="Undo the merge with this id."),
+        db: Annotated[Path, typer.Option("--db", "-d", help="DuckDB store built by `dossier build`.")],
+        query: Annotated[
+            str | None, typer.Option("--query", "-q", help="Only entities whose name or an alias contains this.")
+        ] = None,
+        fmt: Annotated[str, typer.Option("--format", "-f", help="table or jsonl.")] = "table",
+        limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many entities.")] = 100,
+        unmerge_id: Annotated[str | None, typer.Option("--unmerge", help="Undo the merge with this id.")] = None,
     ) -> None:
         """List canonical entities with aliases, roles, countries and the documents that mention them."""
         from dossier.resolve.listing import list_entities, unmerge
@@ -37,7 +40,9 @@ def register(app: typer.Typer) -> None:
                 finally:
                     con.close()
                 note = " (it was already undone)" if got["already_undone"] else ""
-                console.print(f"undid merge {got['merge_id']}: {got['from_id']} is separate from {got['into_id']}{note}")
+                console.print(
+                    f"undid merge {got['merge_id']}: {got['from_id']} is separate from {got['into_id']}{note}"
+                )
                 return
             con = open_store(db, read_only=True)
             try:

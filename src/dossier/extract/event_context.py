@@ -35,6 +35,7 @@ class Modality:
     hypothetical: bool  # conditional, or under a modal of possibility
     governor: Token | None  # the intent or refusal word that governs it, if any
     note: str
+    threat: bool = False  # "would not hesitate to impose ...": a threat of the action, not the action
 
 
 def _ancestors(tok: Token, limit: int = MAX_HEAD_WALK) -> list[Token]:
@@ -70,6 +71,12 @@ def modality(tok: Token, lexicon: EventLexicon) -> Modality:
     note = "negated in its clause" if negated else ""
     if tok.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children):
         negated, note = True, "'no' determiner"
+    if tok.pos_ == "VERB" and not negated and any(
+        c.dep_ in {"dobj", "nsubjpass"} and any(g.dep_ == "det" and g.lower_ == "no" for g in c.children)
+        for c in tok.children
+    ):
+        # "no agreements were signed", "signed no deal": the action did not happen.
+        negated, note = True, "'no' on its object"
     future = hypothetical = False
     governor: Token | None = None
     aux = {c.lower_ for c in verb.children if c.dep_ in {"aux", "auxpass"}}
@@ -85,24 +92,47 @@ def modality(tok: Token, lexicon: EventLexicon) -> Modality:
         hypothetical, note = True, "conditional clause"
     # Walk up through complements: "refused to condemn", "wants to strengthen",
     # "their intention to strengthen", "denied supplying".
+    threat = False
     cur = verb
+    intended = False
     for anc in _ancestors(verb):
         if cur.dep_ not in COMPLEMENT_DEPS:
             break
         lemma = anc.lemma_.lower()
-        if lemma in refuse and cur.dep_ in {"xcomp", "dobj", "pcomp", "prep"}:
+        if lemma in refuse and cur.dep_ in {"xcomp", "dobj", "pcomp", "prep"} and not intended:
+            if lemma in lexicon.words("threat_frames") and _has_neg(anc):
+                # "would not hesitate to impose sanctions": a threat to do it.
+                threat, governor, note = True, anc, f"threat ('not {anc.text}')"
+                hypothetical = False
+                break
             negated, governor, note = not negated, anc, f"governed by '{anc.text}'"
             break
         if lemma in deny and cur.dep_ in {"xcomp", "ccomp", "dobj", "pcomp"}:
-            negated, governor, note = True, anc, f"denied ('{anc.text}')"
+            # "denied any plans to supply": the denied action itself is coded, negated.
+            negated, governor, note, future = True, anc, f"denied ('{anc.text}')", False
             break
+        if intended:
+            if anc.pos_ in {"VERB", "AUX"}:
+                break
+            cur = anc
+            continue
         if lemma in intent and cur.dep_ in {"xcomp", "acl", "pcomp", "prep", "ccomp", "advcl", "dobj", "pobj"}:
             if cur.dep_ == "advcl" and lemma not in {"aim", "seek"}:
                 break
             future, governor, note = True, anc, f"intent ('{anc.text}')"
             if _has_neg(anc):
                 negated = True
-            break
+            if anc.pos_ != "NOUN" or anc.dep_ not in {"dobj", "pobj"}:
+                break
+            intended = True  # "denied any plans to ...": a denial may govern the intent noun
+            cur = anc
+            continue
+        if cur.dep_ == "advcl" and cur.tag_ == "VB" and anc.pos_ in {"VERB", "AUX"} and lemma not in report:
+            # "will travel to X to visit Y": a purpose clause shares its verb's futurity
+            if {c.lower_ for c in anc.children if c.dep_ == "aux"} & future_aux:
+                future, note = True, "purpose of a future action"
+            cur = anc
+            continue
         if lemma in report or (anc.pos_ in {"VERB", "AUX"} and cur.dep_ in {"ccomp", "advcl", "conj"}):
             # A reporting verb or a new clause ends the complement chain.
             if any(c.dep_ == "mark" and c.lower_ in conditions for c in anc.children):
@@ -112,7 +142,7 @@ def modality(tok: Token, lexicon: EventLexicon) -> Modality:
     for anc in _ancestors(verb):
         if any(c.dep_ == "mark" and c.lower_ in conditions for c in anc.children) and anc.dep_ == "advcl":
             hypothetical, note = True, "conditional clause"
-    return Modality(negated, future, hypothetical, governor, note)
+    return Modality(negated, future, hypothetical, governor, note, threat)
 
 
 def source_of(
@@ -189,12 +219,17 @@ def date_of(
     article_date: tuple[str | None, Precision],
     lexicon: EventLexicon,
     negated: bool,
+    lede: bool = False,
 ) -> DateChoice:
     """Return the event's date from its own clause, a reporting verb, or the article date.
 
     1. a resolved time expression attached to the trigger or to the verbs it depends on
        within its clause; 2. for statements, the date of the reporting verb above it;
-    3. for statements in the past or present perfect, the article's date; else unknown.
+    3. for statements in the simple past or present, the article's date; in the present
+       perfect ("have accused") only in the story's first sentence, where it is the news
+       of the day, since elsewhere it tells undated background; else unknown.
+    A participle modifying a noun ("a junta condemned by ...") is background like a
+    relative clause: it takes no date from the clause around its noun.
     """
     report = lexicon.words("report")
     bounds = lexicon.words("bound_preps")
@@ -206,6 +241,9 @@ def date_of(
         if cur.dep_ in {"ccomp", "parataxis"} or (crossed and anc.lemma_.lower() in report):
             crossed = True
         if cur.dep_ == "relcl":
+            break
+        if _participle(cur):
+            own.append(anc)  # its noun, whose other modifiers may date it ("adopted on June 18 calling for")
             break
         (reporting if crossed else own).append(anc)
         cur = anc
@@ -231,7 +269,9 @@ def date_of(
         for _ in range(MAX_HEAD_WALK):
             if node.dep_ == "prep" and node.lower_ in bounds:
                 break  # "by June 2024", "since the Feb. 1 coup": a bound, not the event's date
-            if node.i != root.i and node.pos_ in {"VERB", "AUX"} and node.i not in own_ids and node.i not in report_ids:
+            sibling = _participle(node) and node.head.i in own_ids and node.head.pos_ in {"NOUN", "PROPN"}
+            if (node.i != root.i and node.pos_ in {"VERB", "AUX"} and node.i not in own_ids
+                    and node.i not in report_ids and not sibling):
                 break  # the time expression belongs to another clause ("elections held in November")
             if node.i in own_ids and node.i != root.i:
                 if best_own is None or distance < best_own[0]:
@@ -254,11 +294,22 @@ def date_of(
     if verbal and not negated and date is not None and precision != "unknown":
         verbs = [t for t in own if t.pos_ in {"VERB", "AUX"}] or [clause_verb(tok)]
         tags = {v.tag_ for v in verbs} | {c.tag_ for v in verbs for c in v.children if c.dep_ in {"aux", "auxpass"}}
-        in_relative = any(a.dep_ in {"relcl", "acl"} for a in verbs)
-        if tags & {"VBD", "VBZ", "VBP"} and not in_relative:
+        if "MD" in tags:  # "X said it would provide ...": the statement is dated by its reporting verb's tense
+            tags |= {r.tag_ for r in reporting if r.lemma_.lower() in report}
+        in_relative = any(a.dep_ == "relcl" or _participle(a) for a in verbs)
+        perfect = any(
+            v.tag_ == "VBN" and any(c.dep_ == "aux" and c.lemma_.lower() == "have" for c in v.children)
+            for v in verbs[:1]
+        )
+        if tags & {"VBD", "VBZ", "VBP"} and not in_relative and (lede or not perfect):
             rule = "statement reported in the story without a date of its own: article date"
             return DateChoice(date, precision, rule)
     return UNKNOWN_DATE
+
+
+def _participle(tok: Token) -> bool:
+    """A participle modifying a noun ("a junta condemned by ...", "a resolution calling for ...")."""
+    return tok.dep_ == "acl" and tok.tag_ in {"VBN", "VBG"}
 
 
 def place_of(tok: Token, resolver: ArgumentResolver, pattern: str) -> str | None:

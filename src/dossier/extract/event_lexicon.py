@@ -31,7 +31,10 @@ Fields of a trigger entry:
   ``prt:W`` particle or preposition, ``mod:W`` modifier, ``sub:W`` anywhere in the
   trigger's subtree (each W a word or ``@class``); ``joint``, ``intent``, ``light``
   (a noun that is the object of a light verb such as "hold"), ``place-arg`` (the
-  prepositional argument is a place), ``obj-nominal`` (a nominal direct object).
+  prepositional argument is a place), ``obj-nominal`` (a nominal direct object),
+  ``neg`` (the trigger is negated in its own clause: "did not allow" codes a refusal,
+  and the event is then not marked negated), ``free-object`` (a noun that is the direct
+  object of a verb outside the light class: "does not recognise sanctions").
 - ``future``: the type coded when the action is announced, planned or expected
   (PLOVER codes future cooperation as AGREE); null means such mentions are not coded.
 """
@@ -55,7 +58,7 @@ EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
 POS_TAGS = frozenset({"VERB", "NOUN", "ADJ"})
 PATTERNS = frozenset({"agent-target", "joint", "visit", "host", "receive", "predicative", "experiencer"})
 OBJECT_ROLES = frozenset({"target", "theme", "none", "gathering"})
-FLAG_CONDITIONS = frozenset({"joint", "intent", "light", "place-arg", "obj-nominal"})
+FLAG_CONDITIONS = frozenset({"joint", "intent", "light", "place-arg", "obj-nominal", "neg", "free-object"})
 WORD_CONDITIONS = frozenset({"obj", "prt", "mod", "sub"})
 # Cooperative actions reported as future or intended are coded AGREE (PLOVER manual, AGREE).
 COOPERATIVE = frozenset({"CONSULT", "SUPPORT", "COOPERATE", "AID", "CONCEDE", "RETREAT", "AGREE"})

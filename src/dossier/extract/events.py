@@ -41,7 +41,7 @@ from dossier.extract.event_context import (
 )
 from dossier.extract.event_lexicon import Condition, EventLexicon, TriggerEntry, load_event_lexicon
 from dossier.extract.records import Event, EventType, Evidence, Participant
-from dossier.nlp.records import Entity, ParsedArticle
+from dossier.nlp.records import Entity, ParsedArticle, TimeExpression
 from dossier.settings import Settings
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ class _Candidate:
     tok: Token
     entry: TriggerEntry
     sent: Span
+    alleged_by: Token | None = None  # the accusing trigger when this action is what is alleged
 
 
 @dataclass(slots=True)
@@ -110,6 +111,8 @@ class _ArticleRun:
         self.quoted = self._quoted_clauses()
         pub = parsed.article.published
         self.article_date: tuple[str | None, Precision] = (pub.date, pub.precision)
+        first = next(iter(self.doc.sents), None)
+        self.lede_end = first.end_char if first is not None else 0
 
     # -- finding triggers ------------------------------------------------------------
 
@@ -166,11 +169,16 @@ class _ArticleRun:
         elif kind == "place-arg":
             ok = any(
                 self.resolver.entity_at(t, PLACE_TYPES) is not None or t.ent_type_ in {"GPE", "LOC"}
-                for o in prep_objects(tok, ("to", "in"))
+                for o in prep_objects(tok, ("to", "in", "into"))
                 for t in o.subtree
             )
         elif kind == "obj-nominal":
             ok = any(o.pos_ in {"NOUN", "PROPN", "PRON"} for o in direct_objects(tok))
+        elif kind == "free-object":
+            ok = tok.dep_ == "dobj" and tok.head.pos_ == "VERB" and tok.head.lemma_.lower() not in self.lexicon.words(
+                "light")
+        elif kind == "neg":
+            ok = mod.negated and mod.governor is None
         else:  # pragma: no cover - the loader rejects unknown conditions
             ok = False
         return ok != cond.negate
@@ -343,6 +351,9 @@ class _ArticleRun:
                             inner = next(res.entities_in(t.subtree, PARTICIPANT_TYPES), None)
                             if inner is None:
                                 continue
+                            if inner.type in PLACE_TYPES:  # "sailed into Havana harbour": the host state
+                                place = place or inner.name
+                                inner = self._host(inner) or inner
                             got = Participant(inner.name, inner.key)
                         p = got
                     if p not in targets:
@@ -361,6 +372,14 @@ class _ArticleRun:
         for p in res.resolve_all(preps):
             if p not in targets:
                 targets.append(p)
+        if entry.object == "theme" and "from" in entry.preps and not targets:
+            # "imported Russian crude": the goods' origin is the other party.
+            for obj in objects:
+                for c in obj.children:
+                    if c.dep_ in {"amod", "compound", "nmod", "poss"} and (c.ent_type_ == "NORP" or c.pos_ == "PROPN"):
+                        got = self._resolve_state(c)
+                        if got is not None and got not in targets:
+                            targets.append(got)
         if entry.type == "REQUEST" and not targets:
             for c in tok.children:
                 if c.dep_ in {"ccomp", "xcomp"}:
@@ -432,7 +451,13 @@ class _ArticleRun:
         ):
             return None  # a gerund used as a noun ("Simply condemning X won't work"): no act
         etype, emode = entry.type, entry.mode
-        if mod.future and not any(c.kind == "intent" for c in entry.conditions):
+        negated = mod.negated
+        alleged = cand.alleged_by is not None
+        if any(c.kind == "neg" for c in entry.conditions):
+            negated = False  # "did not allow": the refusal is the event
+        elif mod.threat:
+            etype, emode, negated = "THREATEN", None, False
+        elif mod.future and not alleged and not any(c.kind == "intent" for c in entry.conditions):
             if entry.future is None:
                 return None
             if entry.future != etype:
@@ -443,21 +468,38 @@ class _ArticleRun:
         if got is None:
             return None
         actors, targets, place = got
-        targets = [t for t in targets if t not in actors]
         if not actors:
             return None
         actors = self._metonyms(actors)
+        if entry.pattern != "visit":
+            targets = self._metonyms(targets)
+        targets = [t for t in targets if t not in actors]
         if place is None:
             place = place_of(tok, self.resolver, entry.pattern)
         source, _ = source_of(tok, sent, self.resolver, actors)
-        if mod.governor is not None and mod.governor.lemma_.lower() in self.lexicon.words("deny") and source is None:
+        if mod.governor is not None and mod.governor.lemma_.lower() in self.lexicon.words("deny"):
             subj, _ = subjects(mod.governor)
             denier = self.resolver.resolve_all(subj)
-            if denier and denier[0] not in actors:
+            if denier and (source is None or source in actors):
                 source = denier[0]
+        if alleged and cand.alleged_by is not None:
+            subj, passive = subjects(cand.alleged_by)
+            accuser = self.resolver.resolve_all(agent_of(cand.alleged_by) if passive else subj)
+            if accuser:
+                source = self._metonyms(accuser)[0]
+        if etype == "AID":
+            actors, source = self._states_of_people(actors, source)
+        if source is not None and source in actors and not alleged and mod.governor is None:
+            source = None
         sent_timexes = [t for t in self.parsed.timexes if sent.start_char <= t.start < sent.end_char]
-        verbal = etype in VERBAL_TYPES and not (etype == "AGREE" and emode is not None)
-        date = date_of(tok, verbal, sent, sent_timexes, self.article_date, self.lexicon, mod.negated)
+        if alleged:  # an alleged action is dated only by its own words, never by the accusation
+            inside = {t.idx for t in tok.subtree}
+            sent_timexes = [t for t in sent_timexes if any(t.start <= i < t.end for i in inside)]
+        verbal = etype in VERBAL_TYPES and not (etype == "AGREE" and emode is not None) and not alleged
+        lede = sent.start_char < self.lede_end
+        date = date_of(tok, verbal, sent, sent_timexes, self.article_date, self.lexicon, negated, lede)
+        if date.date is None and not alleged:
+            date = self._date_from_frame(tok, sent, sent_timexes, lede) or date
         return _Draft(
             type=etype,
             mode=emode,
@@ -465,13 +507,51 @@ class _ArticleRun:
             targets=targets,
             date=date,
             place=place,
-            negated=mod.negated,
+            negated=negated,
             source=source.name if source else None,
             evidence=[self._evidence_span(tok, sent)],
             trigger=tok.text,
             lemma=tok.lemma_.lower(),
             pattern=entry.describe() + (f"; {mod.note}" if mod.note else ""),
         )
+
+    def _date_from_frame(
+        self, tok: Token, sent: Span, timexes: list[TimeExpression], lede: bool
+    ) -> DateChoice | None:
+        """A meeting or visit named in a time phrase ("after a meeting with X", "during the
+        visit") is as recent as the clause it places in time: that clause's date, at month
+        precision when the phrase says only before or after."""
+        head = tok.head
+        if tok.pos_ != "NOUN" or tok.dep_ != "pobj" or head.lower_ not in self.lexicon.words("frame_preps"):
+            return None
+        gov = head.head
+        if gov.pos_ not in {"VERB", "AUX"}:
+            return None
+        got = date_of(gov, True, sent, timexes, self.article_date, self.lexicon, False, lede)
+        if got.date is None:
+            return None
+        if head.lower_ in self.lexicon.words("bound_preps") and got.precision == "day":
+            return DateChoice(got.date[:7] + "-01", "month", f"before or after a dated clause: {got.rule}")
+        return DateChoice(got.date, got.precision, f"placed in a dated clause: {got.rule}")
+
+    def _states_of_people(
+        self, actors: list[Participant], source: Participant | None
+    ) -> tuple[list[Participant], Participant | None]:
+        """Arms and aid are given by states: an official named as the giver stands for the
+        state the article ties them to, and becomes the source of the claim."""
+        out: list[Participant] = []
+        for p in actors:
+            ent = self.resolver.entities.get(p.entity_key or "")
+            state = None
+            if ent is not None and ent.type == "PERSON" and ent.country:
+                state = next((e for e in self.parsed.entities if e.type == "GPE" and e.country == ent.country
+                              and e.name.lower() in self.countries), None)
+            if state is not None:
+                source = source or p
+                p = Participant(state.name, state.key)
+            if p not in out:
+                out.append(p)
+        return out, source
 
     # -- the article -------------------------------------------------------------------
 
@@ -487,11 +567,15 @@ class _ArticleRun:
                     cands.append((_Candidate(tok, entry, sent), mod))
             if not cands:
                 continue
+            cands = self._drop_denials(cands)
             fired = {c.tok.i: c.entry for c, _ in cands}
             local: list[_Draft] = []
             for cand, mod in cands:
-                if self._embedded(cand, fired):
-                    continue
+                embedder = self._embedded(cand, fired)
+                if embedder is not None:
+                    if not self._alleged(cand, embedder, fired):
+                        continue
+                    cand.alleged_by = embedder
                 draft = self._draft(cand, mod)
                 if draft is None:
                     continue
@@ -506,26 +590,47 @@ class _ArticleRun:
         merged = _merge(self._visit_context(drafts))
         return tuple(self._event(d) for d in merged)
 
-    def _embedded(self, cand: _Candidate, fired: dict[int, TriggerEntry]) -> bool:
-        """Whether a trigger is the content of another (requested, alleged, or a nominal object)."""
+    def _embedded(self, cand: _Candidate, fired: dict[int, TriggerEntry]) -> Token | None:
+        """The trigger whose content this one is (requested, alleged, or a nominal object), if any."""
         tok = cand.tok
         cur = tok
         for _ in range(8):
             head = cur.head
             if head.i == cur.i:
-                return False
+                return None
             other = fired.get(head.i)
             if other is not None and cur.dep_ not in {"nsubj", "nsubjpass", "csubj"}:
                 if other.type in EMBEDDING_TYPES and cur.dep_ != "conj":
-                    return True
+                    return head
                 temporal = cur.dep_ == "prep" and cur.lower_ in self.lexicon.words("temporal_preps")
                 nominal_object = cur.dep_ in {"dobj", "prep", "pobj", "xcomp"}
                 if tok.pos_ == "NOUN" and head.pos_ == "VERB" and nominal_object and not temporal:
-                    return True
+                    return head
             if cur.dep_ in {"relcl", "advcl", "parataxis"}:
-                return False
+                return None
             cur = head
-        return False
+        return None
+
+    def _alleged(self, cand: _Candidate, embedder: Token, fired: dict[int, TriggerEntry]) -> bool:
+        """An action that an accusation is about is coded too, with the accuser as source
+        (CODEBOOK: alleged arms transfers are AID/military with the claimant as source)."""
+        entry = fired[embedder.i]
+        if entry.type != "ACCUSE" or entry.mode != "allege" or cand.entry.type in SPEECH_ACTS | VERBAL_TYPES:
+            return False
+        return cand.tok.pos_ == "VERB" or cand.entry.type in {"AID", "COOPERATE"}
+
+    def _drop_denials(self, cands: list[tuple[_Candidate, Modality]]) -> list[tuple[_Candidate, Modality]]:
+        """ "X denied supplying drones", "denied any plans to ...": the denied action is coded
+        (negated), not a rejection by the denier."""
+        deny = self.lexicon.words("deny")
+        content = {c.tok.i for c, _ in cands}
+        out = []
+        for cand, mod in cands:
+            tok = cand.tok
+            if tok.lemma_.lower() in deny and any(t.i in content for t in tok.subtree if t.i != tok.i):
+                continue
+            out.append((cand, mod))
+        return out
 
     def _visit_context(self, drafts: list[_Draft]) -> list[_Draft]:
         """Meetings of a visitor are CONSULT/visit with the visitor as actor (CODEBOOK)."""

@@ -9,6 +9,7 @@ article's date. Relative phrases ("last week") are left to the entity stage.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,7 +36,7 @@ _TIMEX = re.compile(
     |(?P<mdy>\b(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<yr1>{_YEAR}))?\b)
     |(?P<dmy>\b(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH})(?:,?\s+(?P<yr2>{_YEAR}))?\b)
     |(?P<my>\b(?P<m3>{_MONTH})(?:\s+of)?,?\s+(?P<yr3>{_YEAR})\b)
-    |(?P<mo>\b(?:in|by|since|until|through|during|as\s+of)\s+(?P<m4>{_MONTH})\b)
+    |(?P<mo>\b(?:in|by|since|until|through|during|as\s+of)\s+(?:(?:early|late|mid)\s*-?\s*)?(?P<m4>{_MONTH})\b)
     |(?P<y>\b(?P<yr4>{_YEAR})\b)
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -122,15 +123,34 @@ _SINCE = frozenset({"since", "from", "after", "between", "before"})
 _PREPOSITIONS = _BY | _SINCE | {"in", "on", "during", "of", "at", "for", "to"}
 
 
+# "since the start of this year": the "of" inside these phrases does not govern the date
+_PART_OF = frozenset({"start of", "beginning of", "outset of", "middle of", "course of", "rest of", "half of"})
+
+
 def _preposition(words: list[str]) -> str | None:
     """The preposition that governs a date, looking back over determiners and modifiers."""
-    for i in range(len(words) - 1, -1, -1):
+    i = len(words) - 1
+    while i >= 0:
         two = " ".join(words[i - 1:i + 1]) if i > 0 else ""
+        if two in _PART_OF:
+            i -= 2
+            continue
         if two in _PREPOSITIONS:
             return two
         if words[i] in _PREPOSITIONS:
             return words[i]
+        i -= 1
     return None
+
+
+def _leading_words(text: str) -> list[str]:
+    """Words a time expression starts with before its date proper ("since", "by the end of")."""
+    out: list[str] = []
+    for word in re.findall(r"[a-z]+|\d+", text.casefold()):
+        if word in MONTHS or word.isdigit() or word in {"last", "this", "next", "year", "month", "week"}:
+            break
+        out.append(word)
+    return out
 
 
 def dated_spans(
@@ -151,7 +171,8 @@ def dated_spans(
             found.append(item)
     spans = []
     for s, e, iso, precision, period in sorted(found):
-        before = re.findall(r"[a-z]+", body[max(start, s - 30):s].casefold())[-4:]
+        # the entity stage's expressions may include their preposition ("since September")
+        before = [*re.findall(r"[a-z]+", body[max(start, s - 30):s].casefold())[-4:], *_leading_words(body[s:e])]
         after = body[e:e + 12].casefold()
         prep = _preposition(before)
         if period:
@@ -160,7 +181,8 @@ def dated_spans(
             role = "by"
         elif prep in _SINCE:
             role = "since"
-        elif re.match(r"\s+[a-z]", after) and precision == "year" and not re.match(r"\s+(?:and|to|when|,)", after):
+        elif re.match(r"\s+[a-z]", after) and precision == "year" and not re.match(r"\s+(?:and|to|when|,)", after) \
+                and not (before and before[-1] in _PREPOSITIONS):
             role = "modifier"  # "a 2020 study", "the 2022 invasion": the year names something else
         else:
             role = "at"
@@ -171,16 +193,20 @@ def dated_spans(
 _ROLE_RANK = {"period": 0, "by": 1, "at": 2}
 
 
-def choose_as_of(spans: list[DatedSpan], position: int) -> DatedSpan | None:
-    """Return the date a figure at `position` refers to, or None when its sentence gives none.
+def choose_as_of(
+    spans: list[DatedSpan], position: int, distance: Callable[[DatedSpan], float] | None = None
+) -> DatedSpan | None:
+    """Return the date a figure at `position` refers to, or None when the spans give none.
 
     A period's end and an explicit "by"/"as of" date come first; dates that only start a
     period ("since the coup") or name something else ("a 2020 study") are not the figure's.
+    Ties go to the nearest date: by `distance` when given (the parse), else by characters.
     """
     usable = [s for s in spans if s.role in _ROLE_RANK]
     if not usable:
         return None
-    return min(usable, key=lambda s: (_ROLE_RANK[s.role], abs(s.start - position)))
+    near = distance or (lambda s: float(abs(s.start - position)))
+    return min(usable, key=lambda s: (_ROLE_RANK[s.role], near(s)))
 
 
 def parse_iso(value: str | None) -> date | None:

@@ -85,18 +85,20 @@ class FigureLexicon:
     placement_before: frozenset[tuple[str, ...]]
     span_nouns: frozenset[str]
     age_before: frozenset[tuple[str, ...]]
+    strength_words: frozenset[str] = frozenset()  # "-strong": "a 13,000-strong force" is a count
 
 
 _QUALIFIERS = {"at least", "at most", "about", "more than"}
 
 
-def _units(paths: Iterable[Path]) -> tuple[Units, dict[tuple[str, ...], str], frozenset[str]]:
+def _units(paths: Iterable[Path]) -> tuple[Units, dict[tuple[str, ...], str], frozenset[str], frozenset[str]]:
     prefixes: dict[str, str] = {}
     suffixes: dict[str, str] = {}
     scales: dict[str, float] = {}
     glued: set[str] = set()
     measures: dict[tuple[str, ...], str] = {}
     time_units: set[str] = set()
+    strength: set[str] = set()
     for path in paths:
         for where, entry in read_jsonl(path):
             kind = field(where, entry, "kind", str)
@@ -113,17 +115,20 @@ def _units(paths: Iterable[Path]) -> tuple[Units, dict[tuple[str, ...], str], fr
                 measures[cue_words(surface)] = field(where, entry, "category", str)
             elif kind == "time_unit":
                 time_units.add(surface)
+            elif kind == "strength":
+                strength.add(surface)
             else:
                 raise ConfigError(
                     f"{where}: unknown kind {kind!r}; use currency_prefix, currency_suffix, "
-                    "scale, measure or time_unit"
+                    "scale, measure, time_unit or strength"
                 )
-    return Units(prefixes, suffixes, scales, frozenset(glued)), measures, frozenset(time_units)
+    units = Units(prefixes, suffixes, scales, frozenset(glued))
+    return units, measures, frozenset(time_units), frozenset(strength)
 
 
 def load_figure_lexicon(settings: Settings) -> FigureLexicon:
     """Read the packaged figure data files plus the user's extra ones."""
-    units, measures, time_units = _units(lexicon_files(settings, "figure_units"))
+    units, measures, time_units, strength = _units(lexicon_files(settings, "figure_units"))
     cues: list[CategoryCue] = []
     for path in lexicon_files(settings, "figure_categories"):
         for where, entry in read_jsonl(path):
@@ -166,6 +171,7 @@ def load_figure_lexicon(settings: Settings) -> FigureLexicon:
         placement_before=frozenset(words["time_placement_before"]),
         span_nouns=frozenset(" ".join(w) for w in words["span_noun"]),
         age_before=frozenset(words["age_before"]),
+        strength_words=strength,
     )
 
 

@@ -47,7 +47,7 @@ _AGE_AFTER = re.compile(r"\s?-?\s?years?\s?-?\s?old\b|-year-old\b", re.IGNORECAS
 _RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to)\s*$", re.IGNORECASE)
 # "one of", "one another", "one day": "one" as a pronoun or article, not a count.
 _ONE_AS_PRONOUN = frozenset({"of", "another", "day", "side", "hand", "way", "time", "point", "after"})
-_MODIFIER_DEPS = frozenset({"nummod", "quantmod", "compound", "amod", "nmod", "appos", "prep"})
+_MODIFIER_DEPS = frozenset({"nummod", "quantmod", "compound", "amod", "nmod", "appos", "prep", "npadvmod"})
 _BETWEEN_JOIN = re.compile(r"^\s*and\s*$", re.IGNORECASE)
 # Categories a listed number may take from the number it is listed under (cue categories).
 _FORM_CATEGORIES = frozenset({"money", "share_percent", "duration", "count"})
@@ -62,6 +62,25 @@ _SOURCE_VERBS = frozenset({
     "confirm", "tell", "add", "put", "find", "indicate", "reveal", "disclose", "publish", "verify",
 })
 _PRONOUNS = frozenset({"it", "they", "he", "she", "we", "i", "you", "this", "that", "which", "who"})
+_RELATIVES = frozenset({"who", "which", "that"})
+# Verbs whose subject puts forward the number they govern ("prosecutors asked for 18 years").
+_CLAIM_VERBS = frozenset({"ask", "seek", "demand", "request", "propose", "offer", "estimate", "claim", "put"})
+# Named entities a count may start ("220 Shahed drones", "three Kims"); in other kinds a
+# leading number belongs to the name ("10 Downing Street", "7-Eleven").
+_COUNTABLE_ENTS = frozenset({"PRODUCT", "NORP", "GPE", "LOC", "PERSON", "LANGUAGE"})
+# Categories that only a number of time units can take ("18 years" requested, "477 days" spent).
+_TIME_CATEGORIES = frozenset({"sentence", "duration"})
+# Figures about people hurt, held or moved are one topic: a source or date given for one
+# carries to the next sentence's figures of the same topic ("Another 26,865 arrested").
+_TOPICS = {
+    **dict.fromkeys(("killed", "injured", "casualties", "arrested", "detained", "displaced", "missing",
+                     "sexual_violence"), "toll"),
+    **dict.fromkeys(("votes_for", "votes_against", "abstentions"), "vote"),
+}
+_CLAUSE_CUTS = frozenset({"conj", "parataxis"})  # a coordinated clause has its own dates
+# Subordinate clauses whose date bounds a period rather than dating the figure.
+_START_MARKS = frozenset({"since", "after", "before", "once"})
+_HYPHEN_WORD = re.compile(r"\s?-\s?([A-Za-z]+)\b")
 
 
 @dataclass(slots=True)
@@ -114,9 +133,9 @@ class FigureExtractor:
             by_sentence.setdefault(cand.sent.start, []).append(cand)
         article_date = parse_iso(parsed.article.published.date)
         figures: list[Figure] = []
-        seen: set[tuple[float, str]] = set()
-        # per paragraph: the last figure's (as_of, precision, dated by its text, source)
-        state: dict[int, tuple[str | None, Precision, bool, str | None]] = {}
+        seen: set[tuple[float, str, str]] = set()
+        # per paragraph and topic: the last figure's (as_of, precision, dated by its text, source)
+        state: dict[tuple[int, str], tuple[str | None, Precision, bool, str | None]] = {}
         for sent_start in sorted(by_sentence):
             group = by_sentence[sent_start]
             sent = group[0].sent
@@ -127,19 +146,24 @@ class FigureExtractor:
             for cand in group:
                 if cand.category is None:
                     continue
-                if cand.category == "count" and (cand.determiner or (cand.match.value == 1 and cand.match.words)):
+                if cand.category == "count" and "strength" not in cand.extra \
+                        and (cand.determiner or (cand.match.value == 1 and cand.match.words)):
                     continue  # "the two countries", "one of": references, not counts
                 as_of, precision, explicit = self._as_of(cand, dates, parsed)
-                source = sent_source
-                prev = state.get(paragraph)
+                source = self._claimant(parsed, cand) or sent_source
+                topic = (paragraph, _topic(cand))
+                prev = state.get(topic)
                 if prev is not None:
-                    # A figure in the same paragraph as a dated, sourced one continues its report.
+                    # A figure on the same topic in the same paragraph as a dated, sourced one
+                    # continues its report ("Another 26,865 people have been arrested"); only
+                    # when its own clause gives no date and its sentence names no source.
                     if not explicit and prev[2]:
                         as_of, precision, explicit = prev[0], prev[1], True
                     if source is None:
                         source = prev[3]
-                state[paragraph] = (as_of, precision, explicit, source)
-                key = (cand.match.value, cand.category)
+                state[topic] = (as_of, precision, explicit, source)
+                # a number repeated is one figure; counts of different things are not repeats
+                key = (cand.match.value, cand.category, _topic(cand) if cand.category == "count" else "")
                 if key in seen:
                     continue
                 seen.add(key)
@@ -211,12 +235,25 @@ class FigureExtractor:
             if tok.head.pos_ in {"NOUN", "PROPN"}:
                 noun = anchor = tok.head
                 break
-            if tok.head.pos_ != "NUM":
-                break
+            if tok.head.pos_ != "NUM" and not (tok.head.pos_ == "VERB" and tok.head.dep_ == "amod"):
+                break  # climb "220 Iranian-made drones" over the participle to the noun
             tok = tok.head
+        if noun is None:
+            # "around 2,400 of the drones": the number heads its phrase, the noun follows "of"
+            of = next((c for c in root.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            pobj = next((g for g in of.children if g.dep_ == "pobj"), None) if of is not None else None
+            if pobj is not None and pobj.pos_ == "NOUN":
+                noun = pobj
         cand = _Candidate(m, span, sent, anchor, noun, None, None)
         cand.determiner = self._has_determiner(doc, span)
         cand.qualifier = self._qualifier(body, m)
+        hyphen = _HYPHEN_WORD.match(body[m.end:m.end + 30])
+        if hyphen is not None and hyphen.group(1).casefold() in self.lex.strength_words and not m.currency:
+            # "a 13,000-strong force": the size of the body the compound describes
+            cand.category = "count"
+            cand.unit = next((t.text for t in doc[span.end:min(len(doc), span.end + 6)] if t.pos_ == "NOUN"), None)
+            cand.extra["strength"] = hyphen.group(1)
+            return cand
         # 1. the form of the number fixes the category: money, percent, measures, time spans
         if m.currency is not None:
             cand.category, cand.unit = "money", m.currency
@@ -251,9 +288,14 @@ class FigureExtractor:
                 return "glued letters (ordinal or code)"
         if (m.start > 0 and body[m.start - 1] in "#/:") or (after in {":", "/"} and not m.words):
             return "code, time or fraction"
+        first = span[0]
+        counted = first.ent_iob_ == "B" and first.ent_type_ in _COUNTABLE_ENTS
         for tok in span:
-            if tok.ent_type_ in _NAME_ENTS and not (m.currency or m.percent):
+            if tok.ent_type_ in _NAME_ENTS and not (m.currency or m.percent or counted):
                 return f"inside a {tok.ent_type_} name"
+        label = self._compound_label(doc, body, m, span)
+        if label is not None:
+            return label
         prev = _prev_word(doc, span)
         nxt = doc[span.end] if span.end < len(doc) else None
         if (prev is not None and _month(prev)) or (nxt is not None and _month(nxt)):
@@ -281,6 +323,28 @@ class FigureExtractor:
         if m.words and span[0].text[:1].isupper() and span.start > span.sent.start and prev is not None \
                 and prev.text[:1].isupper():
             return "part of a name"
+        return None
+
+    def _compound_label(self, doc: Doc, body: str, m: NumberMatch, span: Span) -> str | None:
+        """A number glued to a noun that describes another noun ("21-gun salute", "15-member council").
+
+        Such compounds classify the thing named; they are not counts the article reports. Units
+        of time and measure ("three-day", "500-km") and strengths ("13,000-strong") are decided
+        elsewhere.
+        """
+        hyphen = _HYPHEN_WORD.match(body[m.end:m.end + 30])
+        if hyphen is None or m.currency or m.percent:
+            return None
+        word = hyphen.group(1).casefold()
+        if word in self.lex.time_units or (word,) in self.lex.measures or word in self.lex.strength_words:
+            return None
+        end = m.end + hyphen.end()
+        after = doc.char_span(end, min(len(body), end + 40), alignment_mode="expand")
+        glued = doc.char_span(m.end + hyphen.start(1), end, alignment_mode="expand")
+        if after is None or glued is None or len(after) == 0 or len(glued) == 0:
+            return None
+        if glued[-1].tag_ in {"NN", "NNP"} and after[0].pos_ in {"NOUN", "PROPN", "ADJ"}:
+            return "compound modifier (size class)"
         return None
 
     def _only_places_in_time(self, doc: Doc, body: str, m: NumberMatch, unit_word: re.Match[str]) -> bool:
@@ -331,7 +395,8 @@ class FigureExtractor:
         if i < span.sent.start:
             return False
         tok = doc[i]
-        return tok.lower_ in _DETERMINERS or tok.tag_ == "PRP$" or tok.dep_ == "poss"
+        # "the bloc's 27 foreign ministers": the whole membership, not a count
+        return tok.lower_ in _DETERMINERS or tok.tag_ in {"PRP$", "POS"} or tok.dep_ == "poss"
 
     def _qualifier(self, body: str, m: NumberMatch) -> str | None:
         before = " " + " ".join(re.findall(r"[\w.'-]+", body[max(0, m.start - 40):m.start].casefold()))
@@ -366,10 +431,8 @@ class FigureExtractor:
             for start, end, cue in hits:
                 if start < cand.tokens.end and cand.tokens.start < end:
                     continue
-                if cue.category == "sentence" and not cand.time_unit:
-                    continue
-                if cand.time_unit and cue.category != "sentence":
-                    continue
+                if (cue.category in _TIME_CATEGORIES) != cand.time_unit:
+                    continue  # "18 years" takes only sentence/duration cues, and only it does
                 dist = self._cue_distance(cand, sent.doc, start, end, number_spans)
                 if dist <= self.max_cue_distance and (best is None or dist < best[0]):
                     best = (dist, cue, (start, end))
@@ -396,6 +459,9 @@ class FigureExtractor:
         tree = min(tree, min(_tree_distance(tok, doc[i]) for tok in cand.tokens for i in range(start, end)))
         lo, hi = (cand.tokens.end, start) if start >= cand.tokens.end else (end, cand.tokens.start)
         gap = max(0, hi - lo)
+        if cand.time_unit and any(a.i == start for a in cand.anchor.ancestors):
+            gap = 0  # "sentenced X, a journalist for ..., to six years": the verb governs the term
+
         blocked = any(lo <= s and e <= hi for s, e in number_spans if (s, e) != (cand.tokens.start, cand.tokens.end))
         return tree + 0.3 * gap + (3.0 if blocked else 0.0)
 
@@ -471,12 +537,28 @@ class FigureExtractor:
             if tok.pos_ not in {"VERB", "AUX"} or tok.lemma_.casefold() not in _SOURCE_VERBS:
                 continue
             subj = next((c for c in tok.children if c.dep_ in {"nsubj"}), None)
-            if subj is None or subj.lower_ in _PRONOUNS:
-                continue
+            if subj is None or subj.lower_ in _PRONOUNS or any(t.like_num for t in subj.subtree):
+                continue  # "... involve two warships, ... said": a phrase with a number is not the source
             if any(c.dep_ in {"ccomp", "parataxis"} or (c.dep_ == "dobj" and c.like_num) for c in tok.children) \
                     or tok.dep_ in {"parataxis"} or (tok.dep_ == "ROOT" and tok.i > sent.start + 3):
                 return self._source_name(parsed, subj)
         return None
+
+    def _claimant(self, parsed: ParsedArticle, cand: _Candidate) -> str | None:
+        """The subject of a verb that puts the figure forward ("prosecutors had asked for 18 years")."""
+        tok = cand.anchor
+        for _ in range(3):
+            if tok.head.i == tok.i or tok.dep_ not in {"dobj", "pobj", "prep", "nummod", "npadvmod"}:
+                return None
+            tok = tok.head
+            if tok.pos_ in {"VERB", "AUX"}:
+                break
+        if tok.pos_ not in {"VERB", "AUX"} or tok.lemma_.casefold() not in _CLAIM_VERBS:
+            return None
+        subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+        if subj is None or subj.lower_ in _PRONOUNS or subj.lower_ in _RELATIVES:
+            return None
+        return self._source_name(parsed, subj)
 
     def _source_name(self, parsed: ParsedArticle, head: Token) -> str:
         # "figures from the AAPP", "a 2020 study by SIPRI": the body behind the document
@@ -491,17 +573,26 @@ class FigureExtractor:
             head = inner if inner is not None else owner  # type: ignore[assignment]
         # the phrase without its trailing clauses ("..., Tom Andrews, published in May")
         right = head.i
+        named_right = head.i
         for child in head.rights:
             if child.dep_ in {"relcl", "acl", "appos", "punct", "cc", "conj", "advcl"}:
+                if child.dep_ == "appos" and child.pos_ == "PROPN" and named_right == right:
+                    named_right = child.right_edge.i  # "the UN special rapporteur, Tom Andrews"
+                    continue
+                if child.dep_ == "punct" and named_right == right:
+                    continue
                 break
-            right = child.right_edge.i
+            right = named_right = child.right_edge.i
         span = head.doc[head.left_edge.i:right + 1]
         mention = parsed.mention_at(head.idx, head.idx + len(head.text))
         if mention is None:
-            # "the UN special rapporteur, Tom Andrews": a named body or person inside the phrase
-            whole = head.doc[head.left_edge.i:head.right_edge.i + 1]
-            mention = next((m for m in parsed.mentions if whole.start_char <= m.start and m.end <= whole.end_char
-                            and m.kind not in {"pronoun", "descriptor"}), None)
+            # a named body or person inside the phrase; the one nearest its end names the
+            # phrase ("the UN humanitarian office OCHA"), while a descriptive appositive
+            # ("..., a fraction of its Soviet-era level") is not part of the source
+            named = head.doc[head.left_edge.i:max(right, named_right) + 1]
+            inside = [m for m in parsed.mentions if named.start_char <= m.start and m.end <= named.end_char
+                      and m.kind not in {"pronoun", "descriptor"}]
+            mention = max(inside, key=lambda m: (m.kind == "name", m.end), default=None)
         if mention is not None:
             try:
                 return parsed.entity(mention.entity_key).name
@@ -512,8 +603,20 @@ class FigureExtractor:
 
     def _as_of(self, cand: _Candidate, dates: list[DatedSpan],
                parsed: ParsedArticle) -> tuple[str | None, Precision, bool]:
-        """Return (as_of, precision, from_the_sentence)."""
-        chosen = choose_as_of(dates, cand.match.start)
+        """Return (as_of, precision, from_the_clause).
+
+        Only dates attached to the figure's own clause count: to the words above it in the
+        parse ("killed ... by June 2024"), to its own phrase ("a contract signed in 2018"), to a
+        when-clause of its verb, or a trailing date shared by coordinated verbs. A date of
+        another clause of the sentence ("took delivery last year, and has ordered eight") is
+        not the figure's.
+        """
+        published = parse_iso(parsed.article.published.date)
+        # a later "at" date is a plan ("due to decide next month on the 13,000-strong mission"),
+        # not the date a reported number refers to; "by 2030" projections keep theirs
+        own = [d for d in dates if _dates_figure(cand, d) and not (
+            d.role == "at" and published is not None and (parse_iso(d.date) or published) > published)]
+        chosen = choose_as_of(own, cand.match.start, lambda d: _date_distance(cand, d))
         if chosen is not None:
             return chosen.date, chosen.precision, True
         published = parsed.article.published
@@ -537,6 +640,89 @@ class FigureExtractor:
             end -= 1
         raw_start, raw_end = parsed.article.offsets.to_raw(start, end)
         return Evidence(parsed.article.doc_id, raw_start, raw_end, start, end, body[start:end])
+
+
+def _topic(cand: _Candidate) -> str:
+    """What a figure is about, for carrying a source or date to the next sentence's figures."""
+    category = cand.category or ""
+    if category in _TOPICS:
+        return _TOPICS[category]
+    tok = cand.noun
+    if tok is None:
+        tok = cand.tokens.root
+        for _ in range(4):
+            if tok.head.i == tok.i or (tok.pos_ in {"VERB", "NOUN"} and tok not in cand.tokens):
+                break
+            tok = tok.head
+    return f"{category}:{tok.lemma_.casefold()}"
+
+
+def _clause_chain(tok: Token) -> set[int]:
+    """`tok` and the words above it, stopping where a coordinated clause joins another."""
+    out = {tok.i}
+    for _ in range(14):
+        if tok.head.i == tok.i or (tok.dep_ in _CLAUSE_CUTS and tok.pos_ in {"VERB", "AUX"}):
+            break
+        tok = tok.head
+        out.add(tok.i)
+    return out
+
+
+def _date_head(cand: _Candidate, date: DatedSpan) -> tuple[Token, Span] | None:
+    """The word a date's phrase modifies ("signed" for "signed in 2018"), with the date's tokens."""
+    doc = cand.tokens.doc
+    span = doc.char_span(date.start, date.end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    tok = span.root
+    for _ in range(4):
+        if tok.head.i == tok.i:
+            break
+        if tok.head.i in range(span.start, span.end) or tok.head.pos_ == "ADP":
+            tok = tok.head
+            continue
+        return tok.head, span
+    return tok, span
+
+
+def _dates_figure(cand: _Candidate, date: DatedSpan) -> bool:
+    """True when the date belongs to the figure's own clause or phrase."""
+    found = _date_head(cand, date)
+    if found is None:
+        return False
+    head, span = found
+    if any(t.i in range(cand.tokens.start, cand.tokens.end) for t in span):
+        return False
+    chain = _clause_chain(cand.anchor) | _clause_chain(cand.tokens.root)
+    tok = head
+    for _ in range(6):
+        # "injured in the attack on Sunday": a date on a noun of the clause dates the clause
+        if tok.i in chain:
+            return True
+        if tok.pos_ in {"VERB", "AUX"} or tok.head.i == tok.i:
+            break
+        tok = tok.head
+    clause = tok
+    for _ in range(3):
+        if tok.i in chain:
+            return True  # the date modifies the figure's clause or a phrase above it
+        if tok.dep_ != "advcl" or tok.head.i == tok.i:
+            break
+        if any(c.dep_ == "mark" and c.lower_ in _START_MARKS for c in tok.children):
+            return False  # "fled since troops crossed the border on 24 February": a start bound
+        tok = tok.head  # "killed when troops opened fire on Sunday": a when-clause of the verb
+    if cand.anchor.left_edge.i <= head.i <= cand.anchor.right_edge.i and head.i != cand.anchor.i \
+            and any(a.i == cand.anchor.i for a in head.ancestors):
+        return True  # inside the figure's own phrase: "the contract signed in 2018"
+    # "killed 45 and injured 120 on Sunday": a trailing date of the last coordinated verb
+    return clause.dep_ == "conj" and clause.head.i in chain and date.start > cand.match.end
+
+
+def _date_distance(cand: _Candidate, date: DatedSpan) -> float:
+    found = _date_head(cand, date)
+    if found is None:
+        return 99.0
+    return float(_tree_distance(cand.anchor, found[0])) + abs(date.start - cand.match.start) / 1000
 
 
 def _is_year(m: NumberMatch) -> bool:

@@ -1,8 +1,9 @@
 """A small number grammar for news text: digits, number words, scale words, currencies.
 
-`scan_numbers(text, units)` finds every number written in `text` and returns its value with
+`NumberGrammar.scan(text)` finds every number written in `text` and returns its value with
 scale words applied ("1.2 million" -> 1200000, "$12.5m" -> 12500000, "Rs 250 crore" ->
-2500000000 INR, "two-thousand" -> 2000, "twenty-four" -> 24), its currency, whether it is a
+2500000000 INR, "Rs 2.6 lakh crore" -> 2.6e12 INR, "two-thousand" -> 2000, "twenty-four" -> 24,
+"six and a half" -> 6.5), its currency, whether it is a
 percentage, and the character span of the whole expression. Deciding whether a number is a
 *figure* (and not a date, an age or an ordinal) is the job of `figures.py`.
 
@@ -82,7 +83,8 @@ class NumberGrammar:
             (?<![\w.,$€£¥₹])(?<![A-Za-z]-)
             (?:(?P<prefix>{prefix_alt})\s?)?
             (?P<num>{digits}|\b{word_num}\b)
-            (?:\s?-?\s?(?P<scale>{spaced_alt})(?!\w)|(?P<gscale>{glued_alt})(?!\w))?
+            (?P<half>\s+and\s+a\s+half\b)?
+            (?:\s?-?\s?(?P<scale>(?:{spaced_alt})(?:\s+(?:{spaced_alt}))*)(?!\w)|(?P<gscale>{glued_alt})(?!\w))?
             (?P<pct>\s?%|\s+per\s?cent\b|\s+percent\b|\s+pct\b)?
             (?:\s(?P<suffix>{suffix_alt})\b)?
             """,
@@ -114,11 +116,15 @@ class NumberGrammar:
                 return None
         else:
             value = float(raw_num.replace(",", ""))
+        if m.group("half") is not None:
+            value += 0.5  # "six and a half years", "two and a half million"
         scale = m.group("scale") or m.group("gscale")
         scaled = is_words and _has_scale_word(raw_num)
         multiplier = 1.0
         if scale is not None:
-            multiplier = self.units.scales[scale.casefold()]
+            # stacked Indian scales multiply: "2.6 lakh crore" is 2.6 x 10^5 x 10^7
+            for word in scale.split():
+                multiplier *= self.units.scales[word.casefold()]
             value *= multiplier
             scaled = True
         currency = None
@@ -131,7 +137,8 @@ class NumberGrammar:
         surface = text[start:end]
         return NumberMatch(
             start, end, value, surface, currency, percent, scaled, is_words,
-            raw_num.isdigit() and not scaled and currency is None and not percent, False, multiplier,
+            raw_num.isdigit() and not scaled and currency is None and not percent and m.group("half") is None,
+            False, multiplier,
         )
 
 def _has_scale_word(raw: str) -> bool:

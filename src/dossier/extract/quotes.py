@@ -65,6 +65,8 @@ class QuoteExtractor:
         self.indirect = bool(settings.get("quotes.indirect", False))
         # A speech verb's own stance counts this many cue words.
         self.verb_weight = float(settings.get("quotes.verb_stance_weight", 3.0))
+        # A negated condemning word ("no crime") counts this much towards support.
+        self.negated_condemn_weight = float(settings.get("quotes.negated_condemn_weight", 0.5))
 
     def extract(self, parsed: ParsedArticle) -> tuple[Quote, ...]:
         """Return the article's quotes, each with the span of its words as evidence."""
@@ -159,14 +161,31 @@ class QuoteExtractor:
                         near = (dist, tok)
         if near is not None:
             return near[1], is_topic
-        return (topic[1], True) if topic is not None else (None, False)
+        if topic is not None:
+            return topic[1], True
+        # 'The resolution "deplores the aggression"': the quote is the predicate of a subject
+        # written outside it, a document or a named body
+        for tok in span:
+            if tok.pos_ not in {"VERB", "AUX"}:
+                continue
+            subj = next((c for c in tok.children if c.dep_ in _SUBJECTS and c.i < span.start), None)
+            if subj is not None and (subj.lemma_.casefold() in self.lex.documents or subj.pos_ == "PROPN"):
+                return tok, False
+        return None, False
 
     def _speaker(self, parsed: ParsedArticle, verb: Token, span: Span, quotes: list[tuple[int, int]],
                  done: list[Quote]) -> _Speaker | None:
-        for head in self._speaker_tokens(verb, span):
-            speaker = self._resolve(parsed, head, done)
-            if speaker is not None:
-                return speaker
+        for _ in range(3):
+            for head in self._speaker_tokens(verb, span):
+                speaker = self._resolve(parsed, head, done)
+                if speaker is not None:
+                    return speaker
+            # "X said the vote showed that '...'": a subject that names nobody passes the
+            # quote up to the next verb of saying
+            verb = next((a for a in verb.ancestors if a.lemma_.casefold() in self.lex.speech
+                         and a.pos_ in {"VERB", "AUX"}), None)  # type: ignore[assignment]
+            if verb is None:
+                break
         return None
 
     def _speaker_tokens(self, verb: Token, span: Span) -> list[Token]:
@@ -207,10 +226,17 @@ class QuoteExtractor:
     def _resolve(self, parsed: ParsedArticle, head: Token, done: list[Quote]) -> _Speaker | None:
         lower = head.lower_
         doc = head.doc
+        if lower in _PERSON_PRONOUNS:
+            # '"...," he said': the subject of the latest attribution, not the last person
+            # named (a name inside the quote or the reported clause is not the one speaking)
+            chained = self._chain_subject(parsed, head, persons=True, done=done)
+            if chained is not None:
+                return chained
         mention = parsed.mention_at(head.idx, head.idx + len(head.text))
         if mention is not None and lower not in _RELATIVE:
             entity = _entity(parsed, mention.entity_key)
-            if entity is not None and not (lower in _GROUP_PRONOUNS and entity.type == "PERSON"):
+            if entity is not None and not (lower in _GROUP_PRONOUNS and entity.type == "PERSON") \
+                    and not (entity.type != "PERSON" and _person_name(head) is not None):
                 return _Speaker(Participant(entity.name, entity.key), entity)
         if lower in _PERSON_PRONOUNS:
             return self._latest(parsed, head.idx, persons=True, done=done)
@@ -228,6 +254,20 @@ class QuoteExtractor:
             return self._latest(parsed, head.idx, persons=False, done=done, anywhere=True)
         # a mention somewhere in the subject phrase: "a junta spokesperson", "Russia's foreign ministry"
         subtree = doc[head.left_edge.i:head.right_edge.i + 1]
+        person = _person_name(head)
+        if person is not None and not any(
+                e is not None and e.type == "PERSON" for m in parsed.mentions
+                if subtree.start_char <= m.start and m.end <= subtree.end_char
+                for e in [_entity(parsed, m.entity_key)]):
+            # "UN rights chief Volker Turk said": the named person speaks, not the body in
+            # their title, even when the entity stage did not list them
+            return _Speaker(Participant(person, None), None)
+        if head.pos_ == "NOUN":
+            # "China's defence ministry said": the ministry, when the entity stage knows it
+            whole = _alias_in(parsed, subtree.text)
+            if whole is not None and _norm(subtree.text).endswith(_norm(head.text)) and any(
+                    _norm(head.text) in _norm(a) for a in (whole.name, *whole.aliases)):
+                return _Speaker(Participant(whole.name, whole.key), whole)
         best: Entity | None = None
         for m in parsed.mentions:
             if subtree.start_char <= m.start and m.end <= subtree.end_char and m.kind != "pronoun":
@@ -239,13 +279,45 @@ class QuoteExtractor:
         if best is not None:
             return _Speaker(Participant(best.name, best.key), best)
         if head.pos_ == "NOUN" and any(c.lower_ in {"the", "this"} for c in head.children):
-            # "the ministry added": a definite description of the body that spoke last
+            # "the ministry added": a definite description of the body that spoke last, when
+            # its name has that noun ("the vote showed" is not the last speaker talking)
             latest = self._latest(parsed, head.idx, persons=False, done=done, quotes_only=True)
-            if latest is not None:
+            noun = _norm(head.lemma_)
+            if latest is not None and latest.entity is not None and any(
+                    noun in _norm(a).split() or _norm(head.text) in _norm(a).split()
+                    for a in (latest.entity.name, *latest.entity.aliases)):
                 return latest
+        name = _proper_name(head)
+        if name is not None:
+            # "Minister of State for Mines Anil Kumar said": a name the entity stage missed
+            return _Speaker(Participant(name, None), None)
         if self.keep_unresolved and head.pos_ in {"NOUN", "PROPN"}:
             text = subtree.text
             return _Speaker(Participant(text[4:] if text.casefold().startswith("the ") else text, None), None)
+        return None
+
+    def _chain_subject(self, parsed: ParsedArticle, pronoun: Token, *, persons: bool,
+                       done: list[Quote]) -> _Speaker | None:
+        """The named subject of the latest verb of saying before `pronoun` (same or previous paragraph).
+
+        Names inside quotation marks are skipped: they are spoken about, not speaking.
+        """
+        doc = pronoun.doc
+        body = parsed.article.body
+        quotes = [(q.start, q.end) for q in find_quoted(body)]
+        sent_start = pronoun.sent.start
+        for tok in reversed(doc[:sent_start]):
+            if body.count("\n\n", tok.idx, pronoun.idx) > 1:
+                break
+            if tok.pos_ not in {"VERB", "AUX"} or tok.lemma_.casefold() not in self.lex.speech \
+                    or _inside(tok.idx, quotes):
+                continue
+            subj = next((c for c in tok.children if c.dep_ in _SUBJECTS and not _inside(c.idx, quotes)), None)
+            if subj is None or subj.lower_ in _PERSON_PRONOUNS | _GROUP_PRONOUNS | _RELATIVE:
+                continue
+            speaker = self._resolve(parsed, subj, done)
+            if speaker is not None and (speaker.entity is None or (speaker.entity.type == "PERSON") == persons):
+                return speaker
         return None
 
     def _latest(self, parsed: ParsedArticle, pos: int, *, persons: bool, done: list[Quote],
@@ -322,13 +394,29 @@ class QuoteExtractor:
             verb_stance = self.lex.speech.get(lemma)
             if verb_stance in scores and not _negated(verb):
                 scores[verb_stance] += self.verb_weight
-            frame = [t for t in verb.subtree if not _inside(t.idx, quotes)]
-            self._score(frame, scores, ("frame", "both"))
+            self._score(self._frame(verb, quotes), scores, ("frame", "both"))
         self._score(list(span), scores, ("quote", "both"))
+        if _imperative(span):
+            scores["request"] += 1.0  # "Stop the shelling now": an order or appeal
         best = max(scores.items(), key=lambda kv: (kv[1], _PRIORITY[kv[0]]))
         if best[1] <= 0:
             return None
         return best[0]  # type: ignore[return-value]
+
+    @staticmethod
+    def _frame(verb: Token, quotes: list[tuple[int, int]]) -> list[Token]:
+        """The attribution clause: the speech verb's words outside quotes.
+
+        A coordinated clause ("... and urged the bloc to go further") is another act, and a
+        passive participle with its agent ("Asked by reporters whether ...") is what others
+        did to the speaker; neither says the speaker's attitude to the quoted words.
+        """
+        skip: set[int] = set()
+        for child in verb.children:
+            passive = child.tag_ == "VBN" and any(g.dep_ == "agent" for g in child.children)
+            if child.dep_ in {"conj", "cc"} or passive:
+                skip.update(t.i for t in child.subtree)
+        return [t for t in verb.subtree if t.i not in skip and not _inside(t.idx, quotes)]
 
     def _score(self, tokens: list[Token], scores: dict[str, float], scopes: tuple[str, ...]) -> None:
         if not tokens:
@@ -343,13 +431,17 @@ class QuoteExtractor:
                 continue  # a longer phrase already counted these words
             used.update(range(start, end))
             stance = cue.stance
-            if _negated(tokens[start]):
+            weight = cue.weight
+            if any(_negated(tokens[i]) for i in range(start, end)):
                 if stance == "support":
                     stance = "condemn"
+                elif stance == "condemn":
+                    # "does not pose a threat", "committed no crime": a defence, weakly
+                    stance, weight = "support", weight * self.negated_condemn_weight
                 else:
                     continue
             if stance in scores:
-                scores[stance] += cue.weight
+                scores[stance] += weight
 
     # -- reported speech ------------------------------------------------------------------
 
@@ -453,13 +545,55 @@ def _owner(head: Token) -> Token | None:
     return None
 
 
+def _proper_name(head: Token) -> str | None:
+    """The proper name `head` ends ("Anil Kumar"): its run of proper-noun compounds, two words or more."""
+    if head.pos_ != "PROPN" or head.ent_type_ in {"GPE", "NORP", "LOC", "DATE"}:
+        return None
+    start = head.i
+    while start > 0 and head.doc[start - 1].pos_ == "PROPN" and head.doc[start - 1].dep_ == "compound" \
+            and head.doc[start - 1].head.i == head.i:
+        start -= 1
+    if start == head.i:
+        return None  # a single word ("Reuters", "Kyiv") is too often a place or a metonym
+    return head.doc[start:head.i + 1].text
+
+
+def _person_name(head: Token) -> str | None:
+    """The PERSON name (spaCy's tagger) that `head` ends, e.g. "Volker Turk" for "Turk"."""
+    if head.ent_type_ != "PERSON":
+        return None
+    doc = head.doc
+    for ent in doc.ents:
+        if ent.start <= head.i < ent.end and ent.label_ == "PERSON":
+            return ent.text
+    return None
+
+
 def _negated(tok: Token) -> bool:
-    """True when the parse negates the cue word ("do not support", "is not complicit")."""
-    if any(c.dep_ == "neg" for c in tok.children):
+    """True when the parse negates the cue word ("do not support", "is not complicit", "pose no threat")."""
+    if any(c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no") for c in tok.children):
         return True
-    if tok.dep_ in {"acomp", "attr", "xcomp", "ccomp"} and any(c.dep_ == "neg" for c in tok.head.children):
-        return True
+    head = tok
+    for _ in range(2):
+        # "does not represent a threat to": the verb governing the cue word is negated
+        if head.dep_ not in {"acomp", "attr", "xcomp", "ccomp", "dobj"} or head.head.i == head.i:
+            break
+        head = head.head
+        if any(c.dep_ == "neg" for c in head.children):
+            return True
     return tok.i > tok.sent.start and tok.doc[tok.i - 1].lower_ in _NEGATIONS
+
+
+def _imperative(span: Span) -> bool:
+    """True when a sentence of the quote opens with a bare verb and no subject ("Stop the war")."""
+    for sent in span.sents:
+        first = next((t for t in sent if not t.is_punct and t.i >= span.start), None)
+        if first is None or first.i >= span.end:
+            continue
+        if first.tag_ == "VB" and first.dep_ == "ROOT" and not any(c.dep_ in _SUBJECTS for c in first.children) \
+                and first.lower_ not in {"let", "thank", "please"}:
+            return True
+    return False
 
 
 def _norm(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,15 @@ class Weights:
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """Words and patterns telling a running total from the count of one occasion (figure_scope.toml)."""
+
+    occasion_subject: frozenset[str]
+    occasion_sentence: tuple[str, ...]
+    cumulative: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FuseConfig:
     """Everything the fuse stage is tuned by (see `[fuse]` in settings.toml)."""
 
@@ -50,9 +60,12 @@ class FuseConfig:
     series_min_documents: int
     figure_value_tolerance: float
     figure_about_tolerance: float
+    context_min_share: float
     weights: Weights
     unit_classes: dict[str, str]
     subject_stopwords: frozenset[str]
+    subpopulations: frozenset[str]
+    scope: Scope
     fingerprint: str  # hash of all of the above, for the no-op check
 
 
@@ -116,6 +129,39 @@ def load_unit_classes(path: Path) -> dict[str, str]:
     return out
 
 
+def load_subpopulations(path: Path) -> frozenset[str]:
+    """Return the sub-population words of a units file (`[subpopulations] words`)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    words = (data.get("subpopulations") or {}).get("words", [])
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ConfigError(f"{path}: subpopulations.words must be a list of strings")
+    return frozenset(w.lower() for w in words)
+
+
+def load_scope(path: Path) -> Scope:
+    """Read the figure scope words and patterns (format: data/fuse/figure_scope.toml)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read the figure scope file ({err}); fix the file") from None
+
+    def words(table: str, key: str) -> list[str]:
+        value = (data.get(table) or {}).get(key, [])
+        if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+            raise ConfigError(f"{path}: {table}.{key} must be a list of strings")
+        return [" ".join(w.lower().split()) for w in value]
+
+    patterns = []
+    for i, pattern in enumerate(words("cumulative", "sentence_patterns")):
+        try:
+            patterns.append(re.compile(pattern))
+        except re.error as err:
+            raise ConfigError(f"{path}: cumulative.sentence_patterns[{i}] {pattern!r}: {err}") from None
+    return Scope(
+        frozenset(words("occasion", "subject_words")), tuple(words("occasion", "sentence_words")), tuple(patterns)
+    )
+
+
 def load_word_list(path: Path) -> frozenset[str]:
     """Return the words of a one-word-per-line file (`#` starts a comment)."""
     words = set()
@@ -140,6 +186,9 @@ def load_config(settings: Settings) -> FuseConfig:
     for extra in settings.files("fuse_units"):
         units.update(load_unit_classes(extra))
     words = load_word_list(words_path)
+    scope_path = data_path("fuse", "figure_scope.toml")
+    scope = load_scope(scope_path)
+    subpopulations = load_subpopulations(units_path)
     values = {
         "shingle_words": int(_number(settings, "shingle_words", 5, lo=1, hi=50)),
         "num_perm": int(_number(settings, "minhash_num_perm", 128, lo=16, hi=1024)),
@@ -153,6 +202,7 @@ def load_config(settings: Settings) -> FuseConfig:
         "series_min_documents": int(_number(settings, "series_min_documents", 2, lo=1, hi=10**6)),
         "figure_value_tolerance": _number(settings, "figure_value_tolerance", 0.0, lo=0.0, hi=1.0),
         "figure_about_tolerance": _number(settings, "figure_about_tolerance", 0.1, lo=0.0, hi=1.0),
+        "context_min_share": _number(settings, "figure_context_min_share", 0.15, lo=0.0, hi=1.0),
     }
     blob = json.dumps(
         {
@@ -160,6 +210,8 @@ def load_config(settings: Settings) -> FuseConfig:
             "weights": weights_path.read_text(encoding="utf-8"),
             "units": sorted(units.items()),
             "words": sorted(words),
+            "scope": scope_path.read_text(encoding="utf-8"),
+            "subpopulations": sorted(subpopulations),
         },
         sort_keys=True,
     )
@@ -168,5 +220,7 @@ def load_config(settings: Settings) -> FuseConfig:
         weights=weights,
         unit_classes=units,
         subject_stopwords=words,
+        subpopulations=subpopulations,
+        scope=scope,
         fingerprint=hashlib.sha1(blob.encode()).hexdigest(),
     )

@@ -1,17 +1,24 @@
 """Figure series: the same measure (a death toll, an arrest count) reported over time.
 
-Figures join when they have the same category, the same unit class and similar subjects.
-Subjects are compared on their content words: stop words and the words listed in
-data/fuse/figure_words.txt (what is counted, qualifiers, months) are dropped, and two
-subjects match when the share of the smaller word set found in the other (tokens compared
-with rapidfuzz, so "protest"/"protests" and transliterations match) reaches
-`fuse.figure_subject_threshold` percent. Two subjects with no content words left match
-each other; one with and one without do not. A series is a connected component of matches,
-so the result does not depend on document order.
+Figures are compared inside blocks of the same category, unit class and scope:
+- unit class: data/fuse/units.toml ("people", "civilians", "protesters" are one class); a
+  sub-population named in the unit or subject ("women", "children") is a class of its own;
+- scope: a running total ("883 people have been killed since the coup") or the count of one
+  occasion ("114 people killed on Saturday"), from data/fuse/figure_scope.toml.
+Inside a block, each figure gets a context country: the country of the places named in its
+own sentence, else the one of its document's main countries that most figures of the block
+share (so a Moscow-datelined story about Myanmar's toll still counts for Myanmar, and the
+Gaza toll never joins the Sudan toll). Within one context, subjects only split clearly
+different measures: their content words (stop words, data/fuse/figure_words.txt and the
+document's place names dropped) must match (`fuse.figure_subject_threshold`) when both
+have some; a bare subject ("people killed") joins the largest matching group of its
+context. Occasion counts also need compatible dates (the same occasion). Every choice is
+made on the whole block with sorted keys, so the result does not depend on document order.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections import Counter, defaultdict
@@ -20,31 +27,66 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from dossier.fuse.config import FuseConfig
-from dossier.fuse.records import Doc, FigureRow, date_interval, stable_id
+from dossier.fuse.records import Doc, FigureRow, date_interval, interval_gap, stable_id
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 
 
-def unit_class(unit: str | None, config: FuseConfig) -> str:
-    """Return the comparable class of a unit ("civilians" and "people" are one class)."""
-    if not unit:
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+def unit_class(unit: str | None, config: FuseConfig, subject: str | None = None) -> str:
+    """Return the comparable class of a unit ("civilians" and "people" are one class).
+
+    A sub-population named in the unit or the subject ("women", "children") is its own class.
+    """
+    u = " ".join((unit or "").lower().split())
+    words = set(_TOKEN.findall(f"{u} {(subject or '').lower()}"))
+    subs = sorted(w for w in words if w in config.subpopulations)
+    if subs:
+        return "sub:" + _singular(subs[0])
+    if not u:
         return ""
-    u = " ".join(unit.lower().split())
     if u in config.unit_classes:
         return config.unit_classes[u]
     if u.endswith("s") and u[:-1] in config.unit_classes:
         return config.unit_classes[u[:-1]]
-    return u[:-1] if u.endswith("s") and len(u) > 3 else u
+    return _singular(u)
 
 
-def content_words(subject: str | None, config: FuseConfig) -> frozenset[str]:
-    """Return the words of a subject that say which measure it is."""
+def figure_scope(f: FigureRow, config: FuseConfig) -> str:
+    """Return "total" for a running total, "occasion" for the count of one occasion."""
+    sc = config.scope
+    subject = " ".join(_TOKEN.findall((f.subject or "").lower()))
+    if any(_has_phrase(subject, w) for w in sc.occasion_subject):
+        return "occasion"
+    sentence = " ".join(f.evidence.lower().split())
+    if any(p.search(sentence) for p in sc.cumulative):
+        return "total"
+    plain = " ".join(_TOKEN.findall(sentence))
+    if any(_has_phrase(plain, w) for w in sc.occasion_sentence):
+        return "occasion"
+    return "total"
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {text} "
+
+
+def block_key(f: FigureRow, config: FuseConfig) -> str:
+    """Return the block a figure is compared in: category, unit class and scope."""
+    return f"{f.category}|{unit_class(f.unit, config, f.subject)}|{figure_scope(f, config)}"
+
+
+def content_words(subject: str | None, config: FuseConfig, drop: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Return the words of a subject that say which measure it is (words in `drop` left out)."""
     if not subject:
         return frozenset()
     out = set()
     for tok in _TOKEN.findall(subject.lower()):
         tok = re.sub(r"'s?$", "", tok)
-        if len(tok) > 1 and tok not in config.subject_stopwords:
+        if len(tok) > 1 and tok not in config.subject_stopwords and tok not in drop:
             out.add(tok)
     return frozenset(out)
 
@@ -73,30 +115,94 @@ class Series:
     trend: str
 
 
-def _components(items: list[FigureRow], words: dict[str, frozenset[str]], threshold: float) -> list[list[FigureRow]]:
-    # Compare distinct word sets once; figures with equal word sets are one node.
-    by_words: dict[frozenset[str], list[FigureRow]] = defaultdict(list)
-    for f in items:
-        by_words[words[f.figure_id]].append(f)
-    keys = sorted(by_words, key=lambda k: sorted(k))
-    parent = list(range(len(keys)))
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
 
-    def find(x: int) -> int:
+    def find(self, x: int) -> int:
+        parent = self.parent
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for i in range(len(keys)):
-        for j in range(i + 1, len(keys)):
-            if subject_score(keys[i], keys[j]) >= threshold:
-                a, b = find(i), find(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _context(items: list[FigureRow]) -> dict[str, str]:
+    """Return figure_id -> context country ("" when none is known), chosen on the whole block."""
+    freq: Counter[str] = Counter()
+    for f in items:
+        freq.update(set(f.countries or f.doc_countries))
+    out = {}
+    for f in items:
+        options = f.countries or f.doc_countries
+        out[f.figure_id] = min(options, key=lambda c: (-freq[c], c)) if options else ""
+    return out
+
+
+def _group(items: list[FigureRow], config: FuseConfig, occasion: bool) -> list[list[FigureRow]]:
+    """Split one context of one block into measures (see the module docstring)."""
+    words = {f.figure_id: content_words(f.subject, config, f.place_words) for f in items}
+    gap = config.max_date_gap_days
+    # Nodes: figures with equal word sets (and, for occasions, equal dates) are one node.
+    nodes: dict[tuple[frozenset[str], tuple[dt.date, dt.date] | None], list[FigureRow]] = defaultdict(list)
+    for f in items:
+        iv = date_interval(f.as_of, f.as_of_precision) if occasion else None
+        nodes[(words[f.figure_id], iv)].append(f)
+    keys = sorted(nodes, key=lambda k: (sorted(k[0]), k[1] or (dt.date.min, dt.date.min)))
+
+    def dates_ok(a: tuple[dt.date, dt.date] | None, b: tuple[dt.date, dt.date] | None) -> bool:
+        if not occasion:
+            return True
+        return a is not None and b is not None and interval_gap(a, b) <= gap
+
+    full = [i for i, k in enumerate(keys) if k[0]]
+    bare = [i for i, k in enumerate(keys) if not k[0]]
+    uf = _UnionFind(len(keys))
+    for x, i in enumerate(full):
+        for j in full[x + 1 :]:
+            if dates_ok(keys[i][1], keys[j][1]) and subject_score(keys[i][0], keys[j][0]) >= config.figure_subject_threshold:
+                uf.union(i, j)
+    comps: dict[int, list[int]] = defaultdict(list)
+    for i in full:
+        comps[uf.find(i)].append(i)
+
+    def size(root: int) -> tuple[int, int, str]:
+        figs = [f for i in comps[root] for f in nodes[keys[i]]]
+        return (-len({f.doc_id for f in figs}), -len(figs), min(f.figure_id for f in figs))
+
+    ranked = sorted(comps, key=size)  # decided before any bare subject joins: order-free
+    for i in bare:
+        fit = [r for r in ranked if any(dates_ok(keys[i][1], keys[j][1]) for j in comps[r])]
+        if fit:
+            uf.union(i, fit[0])
+    for x, i in enumerate(bare):
+        if uf.find(i) != i:
+            continue
+        for j in bare[x + 1 :]:
+            if uf.find(j) == j and dates_ok(keys[i][1], keys[j][1]):
+                uf.union(i, j)
     groups: dict[int, list[FigureRow]] = defaultdict(list)
     for i, k in enumerate(keys):
-        groups[find(i)].extend(by_words[k])
+        groups[uf.find(i)].extend(nodes[k])
     return list(groups.values())
+
+
+def group_block(items: list[FigureRow], config: FuseConfig) -> list[list[FigureRow]]:
+    """Split the figures of one block (same `block_key`) into measures."""
+    occasion = figure_scope(items[0], config) == "occasion"
+    ctx = _context(items)
+    by_ctx: dict[str, list[FigureRow]] = defaultdict(list)
+    for f in items:
+        by_ctx[ctx[f.figure_id]].append(f)
+    out = []
+    for key in sorted(by_ctx):
+        out.extend(_group(sorted(by_ctx[key], key=lambda f: f.figure_id), config, occasion))
+    return out
 
 
 def _as_of_key(f: FigureRow) -> tuple[bool, dt.date, float, str]:
@@ -104,20 +210,28 @@ def _as_of_key(f: FigureRow) -> tuple[bool, dt.date, float, str]:
 
 
 def _backwards(members: list[FigureRow]) -> tuple[frozenset[str], str]:
-    dated = [(f, date_interval(f.as_of, f.as_of_precision)) for f in members]
-    dated_ok = [(f, iv) for f, iv in dated if iv is not None]
+    """Return the figures lower than a value of an earlier as_of, and the trend (O(n log n))."""
+    dated = [(f, iv) for f in members if (iv := date_interval(f.as_of, f.as_of_precision)) is not None]
+    if len({iv for _, iv in dated}) < 2:
+        return frozenset(), "undated"
+    by_end = sorted(dated, key=lambda x: x[1][1])
+    ends = [iv[1] for _, iv in by_end]
+    run_max: list[float] = []
+    run_min: list[float] = []
+    for f, _ in by_end:
+        run_max.append(max(run_max[-1], f.value) if run_max else f.value)
+        run_min.append(min(run_min[-1], f.value) if run_min else f.value)
     back = set()
-    for f, iv in dated_ok:
-        earlier = [g.value for g, giv in dated_ok if giv[1] < iv[0]]
-        if earlier and f.value < max(earlier):
-            back.add(f.figure_id)
-    if len({iv for _, iv in dated_ok}) < 2:
-        return frozenset(back), "undated"
-    first = max(f.value for f, iv in dated_ok if iv == dated_ok[0][1])
-    last = max(f.value for f, iv in dated_ok if iv == dated_ok[-1][1])
-    rises = any(
-        g.value > f.value for f, iv in dated_ok for g, giv in dated_ok if iv[1] < giv[0]
-    )
+    rises = False
+    for f, iv in dated:
+        n = bisect.bisect_left(ends, iv[0])  # members whose interval ends before this one starts
+        if n:
+            if f.value < run_max[n - 1]:
+                back.add(f.figure_id)
+            if f.value > run_min[n - 1]:
+                rises = True
+    first = max(f.value for f, iv in dated if iv == dated[0][1])
+    last = max(f.value for f, iv in dated if iv == dated[-1][1])
     if back:
         trend = "mixed" if rises else "falling"
     elif last > first:
@@ -129,13 +243,12 @@ def _backwards(members: list[FigureRow]) -> tuple[frozenset[str], str]:
 
 def build_series(figures: list[FigureRow], config: FuseConfig) -> list[Series]:
     """Return every series of figures from at least `series_min_documents` documents."""
-    blocks: dict[tuple[str, str], list[FigureRow]] = defaultdict(list)
+    blocks: dict[str, list[FigureRow]] = defaultdict(list)
     for f in figures:
-        blocks[(f.category, unit_class(f.unit, config))].append(f)
-    words = {f.figure_id: content_words(f.subject, config) for f in figures}
+        blocks[block_key(f, config)].append(f)
     out = []
-    for (category, _), items in sorted(blocks.items()):
-        for comp in _components(items, words, config.figure_subject_threshold):
+    for _, items in sorted(blocks.items()):
+        for comp in group_block(items, config):
             if len({f.doc_id for f in comp}) < config.series_min_documents:
                 continue
             members = sorted(comp, key=_as_of_key)
@@ -143,7 +256,7 @@ def build_series(figures: list[FigureRow], config: FuseConfig) -> list[Series]:
             out.append(
                 Series(
                     series_id=stable_id("fs_", (f.figure_id for f in members)),
-                    category=category,
+                    category=members[0].category,
                     unit=_common(f.unit for f in members),
                     subject=_common(f.subject for f in members),
                     members=tuple(members),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 import duckdb
+import pyarrow as pa
 
 from dossier.fuse.records import Doc, EventRow, FigureRow, Party
 
@@ -49,25 +52,34 @@ def _party(name: str, entity_id: str | None, canon: dict[str, tuple[str, str, st
     return Party(f"text:{text.lower()}", None, text, None)
 
 
-def load_events(con: duckdb.DuckDBPyConnection, docs: dict[str, Doc]) -> list[EventRow]:
-    """Return every event of a taking-part document, sorted by event_id."""
-    canon = canonical_entities(con)
+def load_events(
+    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], event_ids: Iterable[str] | None = None,
+    canon: dict[str, tuple[str, str, str | None]] | None = None,
+) -> list[EventRow]:
+    """Return the events of taking-part documents (all, or those in `event_ids`), sorted by event_id."""
+    canon = canonical_entities(con) if canon is None else canon
+    if event_ids is None:
+        join, where = "", ""
+    else:
+        select(con, "_fuse_ev_sel", event_ids)
+        join, where = "JOIN _fuse_ev_sel s ON s.id = {t}.event_id", ""
     parts: dict[str, dict[str, list[tuple[int, Party]]]] = defaultdict(lambda: {"actor": [], "target": []})
     for event_id, role, position, name, entity_id in con.execute(
-        "SELECT event_id, role, position, name, entity_id FROM event_participants"
+        "SELECT p.event_id, p.role, p.position, p.name, p.entity_id FROM event_participants p "
+        + join.format(t="p") + where
     ).fetchall():
         if role in ("actor", "target"):
             parts[event_id][role].append((position, _party(name, entity_id, canon)))
     extra: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for event_id, position, evidence_id, text in con.execute(
         "SELECT ee.event_id, ee.position, ee.evidence_id, ev.text FROM event_evidence ee "
-        "JOIN evidence ev USING (evidence_id)"
+        "JOIN evidence ev USING (evidence_id) " + join.format(t="ee")
     ).fetchall():
         extra[event_id].append((position, evidence_id, text))
     rows = con.execute(
         "SELECT e.event_id, e.doc_id, e.type, e.mode, e.date, e.precision, e.place, e.negated, e.source, "
         "e.evidence_id, coalesce(ev.text, '') FROM events e LEFT JOIN evidence ev USING (evidence_id) "
-        "ORDER BY e.event_id"
+        + join.format(t="e") + " ORDER BY e.event_id"
     ).fetchall()
     out = []
     for event_id, doc_id, etype, mode, date, precision, place, negated, source, evidence_id, text in rows:
@@ -77,9 +89,13 @@ def load_events(con: duckdb.DuckDBPyConnection, docs: dict[str, Doc]) -> list[Ev
         actors = _dedupe(p["actor"])
         targets = tuple(t for t in _dedupe(p["target"]) if t.key not in {a.key for a in actors})
         more = tuple((eid, t) for _, eid, t in sorted(extra.get(event_id, [])) if eid != evidence_id)
+        # A date without a precision, or a precision without a date, is an unknown date.
+        precision = precision or "unknown"
+        if date is None or precision not in ("day", "month", "year"):
+            date, precision = None, "unknown"
         out.append(
             EventRow(
-                event_id, doc_id, etype, mode or None, date, precision or "unknown", place, bool(negated),
+                event_id, doc_id, etype, mode or None, date, precision, place, bool(negated),
                 source, evidence_id, text, more, actors, targets,
             )
         )
@@ -96,15 +112,87 @@ def _dedupe(items: list[tuple[int, Party]]) -> tuple[Party, ...]:
     return tuple(out)
 
 
-def load_figures(con: duckdb.DuckDBPyConnection, docs: dict[str, Doc]) -> list[FigureRow]:
-    """Return every figure of a taking-part document, sorted by figure_id."""
+def select(con: duckdb.DuckDBPyConnection, name: str, ids: Iterable[str]) -> None:
+    """(Re)create temp table `name(id)` holding `ids`, for joins that read only part of the store."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (id VARCHAR PRIMARY KEY)")
+    table = pa.table({"id": pa.array(sorted(set(ids)), pa.string())})
+    con.register("_fuse_ids", table)
+    try:
+        con.execute(f"INSERT INTO {name} SELECT id FROM _fuse_ids")
+    finally:
+        con.unregister("_fuse_ids")
+
+
+# Countries of the places (GPE/LOC entities) named inside each figure's evidence sentence.
+_FIGURE_PLACES_SQL = """
+SELECT f.figure_id, list(DISTINCT coalesce(c.country, de.country) ORDER BY coalesce(c.country, de.country))
+FROM figures f
+JOIN {sel} s ON s.id = f.figure_id
+JOIN evidence fe ON fe.evidence_id = f.evidence_id
+JOIN mentions m ON m.doc_id = f.doc_id
+JOIN evidence me ON me.evidence_id = m.evidence_id
+     AND me.body_start >= fe.body_start AND me.body_end <= fe.body_end
+JOIN doc_entities de ON de.doc_entity_id = m.doc_entity_id
+LEFT JOIN entities c ON c.entity_id = de.entity_id
+WHERE de.type IN ('GPE', 'LOC') AND coalesce(c.country, de.country) IS NOT NULL
+GROUP BY f.figure_id
+"""
+
+# Place mentions per document and country, and the words of the documents' place names.
+_DOC_PLACES_SQL = """
+SELECT m.doc_id, coalesce(c.country, de.country) AS country, count(*) AS n
+FROM mentions m
+JOIN (SELECT DISTINCT doc_id FROM figures JOIN {sel} s ON s.id = figure_id) d ON d.doc_id = m.doc_id
+JOIN doc_entities de ON de.doc_entity_id = m.doc_entity_id
+LEFT JOIN entities c ON c.entity_id = de.entity_id
+WHERE de.type IN ('GPE', 'LOC') AND coalesce(c.country, de.country) IS NOT NULL
+GROUP BY ALL
+"""
+
+_DOC_PLACE_NAMES_SQL = """
+SELECT de.doc_id, list(DISTINCT de.name), flatten(list(coalesce(de.aliases, [])))
+FROM doc_entities de
+JOIN (SELECT DISTINCT doc_id FROM figures JOIN {sel} s ON s.id = figure_id) d ON d.doc_id = de.doc_id
+WHERE de.type IN ('GPE', 'LOC')
+GROUP BY de.doc_id
+"""
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def load_figures(
+    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], figure_ids: Iterable[str] | None = None,
+    *, min_share: float = 0.15,
+) -> list[FigureRow]:
+    """Return the figures of taking-part documents (all, or those in `figure_ids`), sorted by figure_id.
+
+    Each carries its context: the countries named in its sentence, its document's main
+    countries (at least `min_share` of the document's place mentions) and the words of
+    the document's place names.
+    """
+    if figure_ids is None:
+        figure_ids = [r[0] for r in con.execute("SELECT figure_id FROM figures").fetchall()]
+    select(con, "_fuse_fig_sel", figure_ids)
     rows = con.execute(
         "SELECT f.figure_id, f.doc_id, f.value, f.qualifier, f.unit, f.category, f.subject, f.as_of, "
-        "f.as_of_precision, f.evidence_id, coalesce(ev.text, '') FROM figures f "
-        "LEFT JOIN evidence ev USING (evidence_id) ORDER BY f.figure_id"
+        "f.as_of_precision, f.evidence_id, coalesce(ev.text, '') FROM figures f JOIN _fuse_fig_sel s "
+        "ON s.id = f.figure_id LEFT JOIN evidence ev ON ev.evidence_id = f.evidence_id ORDER BY f.figure_id"
     ).fetchall()
+    sentence = {r[0]: tuple(r[1]) for r in con.execute(_FIGURE_PLACES_SQL.format(sel="_fuse_fig_sel")).fetchall()}
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for doc_id, country, n in con.execute(_DOC_PLACES_SQL.format(sel="_fuse_fig_sel")).fetchall():
+        counts[doc_id][country] += n
+    main: dict[str, tuple[str, ...]] = {}
+    for doc_id, c in counts.items():
+        total = sum(c.values())
+        main[doc_id] = tuple(sorted(k for k, n in c.items() if n >= min_share * total))
+    place_words: dict[str, frozenset[str]] = {}
+    for doc_id, names, aliases in con.execute(_DOC_PLACE_NAMES_SQL.format(sel="_fuse_fig_sel")).fetchall():
+        text = " ".join([*(names or []), *(a for a in aliases or [] if a)]).lower()
+        place_words[doc_id] = frozenset(_WORD.findall(text))
     return [
-        FigureRow(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[6], r[7], r[8] or "unknown", r[9], r[10])
+        FigureRow(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[6], r[7], r[8] or "unknown", r[9], r[10],
+                  sentence.get(r[0], ()), main.get(r[1], ()), place_words.get(r[1], frozenset()))
         for r in rows
         if r[1] in docs
     ]

@@ -99,3 +99,6 @@ class FigureRow:
     as_of_precision: str
     evidence_id: str
     evidence: str
+    countries: tuple[str, ...] = ()  # ISO3 of the places named in the figure's own sentence
+    doc_countries: tuple[str, ...] = ()  # the document's main countries (share of its place mentions)
+    place_words: frozenset[str] = frozenset()  # words of the document's place names (not subject words)

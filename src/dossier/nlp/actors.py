@@ -43,9 +43,12 @@ class ActorDictionary:
     index: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     name_tokens: dict[str, Counter[str]] = field(default_factory=dict)  # token -> country counts
 
-    def candidates(self, word: str) -> list[tuple[str, str, int]]:
-        """Aliases whose first word is `word` (lower case), longest first."""
-        return self.index.get(word, [])
+    def candidates(self, first_two: str) -> list[tuple[str, str, int]]:
+        """Aliases whose first two words (lower case, space-joined) are `first_two`, longest first.
+
+        One-word aliases are keyed by their single word.
+        """
+        return self.index.get(first_two, [])
 
     def country_of_person_name(self, tokens: list[str], min_share: float) -> str | None:
         """The country whose office-holders' names share every token, when one dominates."""
@@ -64,11 +67,11 @@ class ActorDictionary:
 
 def _add(d: ActorDictionary, by_first: dict[str, dict[str, tuple[str, int]]], alias: str, idx: int) -> None:
     alias = alias.strip()
-    m = _FIRST_WORD.search(alias)
-    if not m or len(alias) < 2:
+    words = _FIRST_WORD.findall(alias.lower())
+    if not words or len(alias) < 2:
         return
     low = alias.lower()
-    slot = by_first[m.group(0).lower()]
+    slot = by_first[" ".join(words[:2])]
     # First writer wins: the hand-kept file is read first and overrides Phoenix.
     slot.setdefault(low, (alias, idx))
 

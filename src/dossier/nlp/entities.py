@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -49,6 +48,7 @@ EVENT_HEADS = {"day", "conference", "summit", "forum", "war", "games", "olympics
                "dialogue", "talks", "election", "elections", "revolution", "uprising"}
 _MIL_OWNER = re.compile(r"\b([A-Z][\w-]+(?: [A-Z][\w-]+)?)(?:'s|’s)? (?:ruling |new |military )*"
                         r"(?:junta|regime|army|armed forces|military)\b")
+_WORD = re.compile(r"\w+")
 PRONOUNS = {"he", "him", "his", "she", "her"}
 STOP_INITIALS = {"of", "and", "the", "for", "in", "on", "de", "&"}
 POSSESSIVE = {"'s", "’s", "'", "’"}
@@ -109,8 +109,8 @@ class EntityFinder:
         for phrase, target in gazetteer.descriptors.items():
             words = phrase.split()
             self.desc_heads.setdefault(words[-1], []).append((words, target))
-        for v in self.desc_heads.values():
-            v.sort(key=lambda t: -len(t[0]))
+        for heads in self.desc_heads.values():
+            heads.sort(key=lambda t: -len(t[0]))
 
     def _index_place(self, k: str, kind: str, value: str) -> None:
         words = k.split()
@@ -126,10 +126,13 @@ class EntityFinder:
         for tok in self._tokens(doc):
             if not tok.text[:1].isupper():
                 continue
-            m = re.match(r"\w+", tok.lower_)
-            if not m:
+            words = _WORD.findall(low, tok.idx, tok.idx + 80)[:2]
+            if not words:
                 continue
-            for alias_low, alias, idx in self.actors.candidates(m.group(0)):
+            options = self.actors.candidates(" ".join(words))
+            if len(words) == 2:
+                options = options + self.actors.candidates(words[0])
+            for alias_low, alias, idx in options:
                 end = tok.idx + len(alias_low)
                 if not low.startswith(alias_low, tok.idx) or (end < len(text) and text[end].isalnum()):
                     continue
@@ -288,10 +291,11 @@ class EntityFinder:
             # An office-holder's title right before the name, or in the name's NP.
             if c.ts > 0 and self._title_word(doc[c.ts - 1]) and doc[c.ts - 1].text[:1].isupper():
                 c.person_cue = True
-            if c.label in {"ORG", "PERSON"} and 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
-                if self.actors.country_of_person_name(words, 0.0):
-                    c.person_cue = True
-            city = self.gz.city(c.text) if c.label in {"GPE", "PERSON", "LOC", "ORG"} and not c.text.isupper() else None
+            if (c.label in {"ORG", "PERSON"} and 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words)
+                    and self.actors.country_of_person_name(words, 0.0)):
+                c.person_cue = True
+            may_be_city = c.label in {"GPE", "PERSON", "LOC", "ORG"} and not c.text.isupper()
+            city = self.gz.city(c.text) if may_be_city else None
             if city is not None and not c.person_cue and (c.label == "GPE" or city.population > 100_000):
                 c.label, c.country = "GPE", city.country
                 continue
@@ -339,7 +343,7 @@ class EntityFinder:
         persons = [cl for cl in clusters.values() if cl.label == "PERSON"]
         for cl in list(persons):
             toks = key(cl.cands[0].text).split()
-            if len(toks) >= 3 or cl.ckey.startswith("actor:") and len(toks) > 1:
+            if len(toks) >= 3 or (cl.ckey.startswith("actor:") and len(toks) > 1):
                 continue
             hosts = [h for h in persons if h is not cl and len(key(h.cands[0].text).split()) > len(toks)
                      and _contains(key(h.cands[0].text).split(), toks)]
@@ -375,19 +379,18 @@ class EntityFinder:
     # ---------------------------------------------------------------- descriptions
     def prefixes_and_appositions(self, doc: Doc, cands: list[Cand], extra: list[Cand]) -> None:
         """Title prefixes and appositions of person and organisation names become aliases and roles."""
-        spans = {c.ts: c for c in cands}
         by_tok = {}
         for c in cands:
             for i in range(c.ts, c.te):
                 by_tok[i] = c
         for c in cands:
-            if c.label not in {"PERSON", "ORG"} or c.kind != "name" and c.kind != "short":
+            if c.label not in {"PERSON", "ORG"} or (c.kind != "name" and c.kind != "short"):
                 continue
             # 1. Prefix: tokens to the left inside the same noun phrase.
             p = c.ts
             while p > 0:
                 t = doc[p - 1]
-                if t.is_punct and t.text not in {".", "-"} or t.pos_ in {"VERB", "AUX", "ADP", "SCONJ", "CCONJ"} \
+                if (t.is_punct and t.text not in {".", "-"}) or t.pos_ in {"VERB", "AUX", "ADP", "SCONJ", "CCONJ"} \
                         or t.tag_.startswith("VB"):
                     break
                 if t.lower_ in {"the", "a", "an", "and", "or", "with", "by", "of", "to"} or t.is_space:
@@ -440,7 +443,6 @@ class EntityFinder:
                         break
                 if left >= c.te:
                     self._apposition(doc, c, doc[left:right], ch, extra, by_tok)
-        del spans
 
     def _apposition(self, doc: Doc, c: Cand, np: Span, head: Token, extra: list[Cand],
                     by_tok: dict[int, Cand]) -> None:
@@ -452,9 +454,9 @@ class EntityFinder:
             words = doc[np.start + 1:np.end].text
         c.roles.append(words)
         if head.lemma_.lower() in self.gz.titles or any(self._title_word(t) for t in np):
-            if c.label in {"PERSON", "ORG"} and c.source == "spacy" and head.lemma_.lower() in self.gz.titles:
-                if not ({w.lower() for w in c.text.split()} & ORG_WORDS):
-                    c.label = "PERSON"
+            if (c.label in {"PERSON", "ORG"} and c.source == "spacy" and head.lemma_.lower() in self.gz.titles
+                    and not ({w.lower() for w in c.text.split()} & ORG_WORDS)):
+                c.label = "PERSON"
             sector = self.gz.titles.get(head.lemma_.lower())
             if sector:
                 c.sector = c.sector or sector
@@ -510,7 +512,8 @@ class EntityFinder:
                 # Extend over determiners, possessives and modifiers attached to the head.
                 while left > 0:
                     prev = doc[left - 1]
-                    if prev.head.i != t.i and prev.head.i < left - 1 or prev.is_punct and prev.text not in POSSESSIVE:
+                    if (prev.head.i != t.i and prev.head.i < left - 1) or (
+                            prev.is_punct and prev.text not in POSSESSIVE):
                         break
                     if prev.pos_ in {"VERB", "ADP", "AUX", "CCONJ", "SCONJ", "PRON"} and prev.lower_ not in {"its"}:
                         break
@@ -532,16 +535,16 @@ class EntityFinder:
                 has_det = any(m.lower_ in {"the", "its", "their", "our"} or m.text in POSSESSIVE for m in mods)
                 for m in mods:
                     iso = iso or (self.gz.demonym(m.text) if m.text[:1].isupper() else None)
-                    pc = by_tok.get(m.i)
-                    if pc is not None and pc.label == "GPE" and self.gz.country_of_name(pc.text):
-                        iso = iso or pc.country
-                    if pc is not None and pc.label == "PERSON":
+                    owner = by_tok.get(m.i)
+                    if owner is not None and owner.label == "GPE" and self.gz.country_of_name(owner.text):
+                        iso = iso or owner.country
+                    if owner is not None and owner.label == "PERSON":
                         iso = "-"
                 if iso == "-":
                     break
                 if target == "state" and not iso:
                     break
-                if not (has_det or iso or t.tag_ in {"NNS", "NNPS"} or mods and mods[0].lower_ == "a"):
+                if not (has_det or iso or t.tag_ in {"NNS", "NNPS"} or (mods and mods[0].lower_ == "a")):
                     break
                 c = Cand(np.start_char, np.end_char, left, right, np.text, "ORG" if target == "military" else "GPE",
                          "descriptor", "desc", country=iso, sector="MIL" if target == "military" else None)
@@ -557,9 +560,9 @@ class EntityFinder:
         if not persons:
             return out
         for t in self._tokens(doc):
-            if t.pos_ != "NOUN" and not (t.pos_ == "PROPN" and t.lower_ in self.gz.titles):
+            if t.lower_ not in self.gz.titles:
                 continue
-            if t.lower_ not in self.gz.titles or t.dep_ in {"compound", "amod"} or t.i in by_tok:
+            if t.pos_ not in {"NOUN", "PROPN"} or t.dep_ in {"compound", "amod"} or t.i in by_tok:
                 continue
             left = t.left_edge.i
             if left >= t.i and not (t.i > 0 and doc[t.i - 1].lower_ in {"the"}):
@@ -567,7 +570,7 @@ class EntityFinder:
             mods = [m for m in doc[left:t.i] if m.lower_ not in {"the", "a", "an"} and m.text not in POSSESSIVE]
             if t.i in by_tok or any(m.i in by_tok and by_tok[m.i].label != "GPE" for m in mods):
                 continue
-            if doc[left].lower_ != "the" and not mods or doc[left].lower_ == "a":
+            if (doc[left].lower_ != "the" and not mods) or doc[left].lower_ == "a":
                 continue
             country_mod = next((by_tok[m.i].country for m in mods if m.i in by_tok), None) or next(
                 (self.gz.demonym(m.text) for m in mods if self.gz.demonym(m.text)), None)
@@ -587,7 +590,7 @@ class EntityFinder:
                     continue
                 score = len(words & role_words)
                 last = max((c.start for c in cl.cands if c.start < t.idx), default=-1)
-                if score > best_score or score == best_score and last > best_pos:
+                if score > best_score or (score == best_score and last > best_pos):
                     best, best_score, best_pos = cl, score, last
             if best is None or best_score < len(words):
                 continue
@@ -612,7 +615,7 @@ class EntityFinder:
         j = 0
         last: Cand | None = None
         for t in self._tokens(doc):
-            if t.lower_ not in PRONOUNS or t.pos_ != "PRON" and t.tag_ not in {"PRP", "PRP$"}:
+            if t.lower_ not in PRONOUNS or (t.pos_ != "PRON" and t.tag_ not in {"PRP", "PRP$"}):
                 continue
             while j < len(persons) and persons[j].start < t.idx:
                 last = persons[j]
@@ -636,11 +639,12 @@ class EntityFinder:
                 if c.kind != "name":
                     continue
                 root = doc[c.ts:c.te].root
-                is_dateline = c.ts <= 2 and (c.text.isupper() or c.te < len(doc) and doc[c.te].text in {"(", ",", ":"})
-                if is_dateline or root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPS or root.dep_ == "appos":
+                is_dateline = c.ts <= 2 and (
+                    c.text.isupper() or (c.te < len(doc) and doc[c.te].text in {"(", ",", ":"}))
+                if is_dateline or (root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPS) or root.dep_ == "appos":
                     place = True
-                elif root.dep_ in {"nsubj", "nsubjpass", "poss"} or root.dep_ == "pobj" and root.head.lower_ in {
-                        "with", "by", "between"}:
+                elif root.dep_ in {"nsubj", "nsubjpass", "poss"} or (root.dep_ == "pobj" and root.head.lower_ in {
+                        "with", "by", "between"}):
                     meto = True
                 elif root.dep_ in {"compound"} and root.head.lower_ in {"capital", "city"}:
                     place = True
@@ -664,7 +668,8 @@ class EntityFinder:
                 cl.roles.extend(r for r in c.roles if r not in cl.roles)
                 cl.country = cl.country or c.country
         title = self._collect(title_doc, list(context.values())) if title_doc is not None and len(title_doc) else []
-        default_mil = self._default_military(body + title, [self._text(doc), "".join(t.text_with_ws for t in title_doc) if title_doc is not None else ""])
+        title_text = "".join(t.text_with_ws for t in title_doc) if title_doc is not None else ""
+        default_mil = self._default_military(body + title, [self._text(doc), title_text])
         for c in title:
             c.source += ":title"
         clusters: dict[str, Cluster] = {}
@@ -678,11 +683,11 @@ class EntityFinder:
                 c.ckey = f"country:{iso}"
             if c.ckey == "mil:?":
                 continue
-            cl = clusters.get(c.ckey)
-            if cl is None:
-                cl = clusters[c.ckey] = Cluster(c.ckey, c.label)
+            found = clusters.get(c.ckey)
+            if found is None:
+                found = clusters[c.ckey] = Cluster(c.ckey, c.label)
                 order.append(c.ckey)
-            cl.cands.append(c)
+            found.cands.append(c)
         entities: list[Entity] = []
         mentions: list[Mention] = []
         n = 0
@@ -743,9 +748,8 @@ class EntityFinder:
 
     def _entity(self, cl: Cluster, ekey: str) -> Entity | None:
         names = [c for c in cl.cands if c.kind in {"name", "short", "alias", "metonym"}]
-        if not names:
-            if not cl.ckey.startswith(("mil:", "country:")):
-                return None
+        if not names and not cl.ckey.startswith(("mil:", "country:")):
+            return None
         labels = Counter(c.label for c in cl.cands if c.kind != "pronoun")
         label = "PERSON" if labels.get("PERSON") and any(c.person_cue or c.source.startswith("dict") for c in
                                                          cl.cands if c.label == "PERSON") else None
@@ -777,6 +781,8 @@ class EntityFinder:
         if sector is None and label == "ORG":
             words = {w.lower() for w in name.split()}
             sector = next((s for w, s in ORG_SECTORS.items() if w in words), None)
+        if sector is None and label in {"PERSON", "ORG"}:
+            sector = next((s for r in (r for c in cl.cands for r in c.roles) if (s := self.gz.agent_sector(r))), None)
         aliases: list[str] = []
         for c in cl.cands:
             if c.kind != "pronoun" and c.text not in aliases:
@@ -817,8 +823,3 @@ def _initials(cl: Cluster) -> str:
     words = [w for w in re.split(r"[\s-]+", cl.cands[0].text) if w and w.lower() not in STOP_INITIALS]
     return "".join(w[0] for w in words if w[0].isalpha()).upper()
 
-
-def iter_entity_words(entities: Iterable[Entity]) -> Iterable[str]:
-    """Every alias of every entity (used by tests and the speed bench)."""
-    for e in entities:
-        yield from e.aliases

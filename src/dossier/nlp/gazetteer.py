@@ -8,12 +8,12 @@ Every lookup takes a surface string and returns codes; nothing here reads a pars
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from dossier.errors import ConfigError
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
 
+@lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """Normalise a surface form the way the scorer does (SCORING.md `norm`)."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
@@ -34,6 +35,7 @@ def norm(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """Lookup key: `norm` without a possessive "'s" at the end."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
@@ -80,6 +82,7 @@ class Gazetteer:
     titles: dict[str, str] = field(default_factory=dict)  # lower head word -> sector ("" none)
     descriptors: dict[str, str] = field(default_factory=dict)  # lower phrase -> "military" | "state"
     not_entities: set[str] = field(default_factory=set)
+    agents: dict[str, str] = field(default_factory=dict)  # "army chief" -> "MIL" (Phoenix agents)
     _cities: dict[str, City] | None = None
 
     def country_of_name(self, text: str) -> str | None:
@@ -105,6 +108,15 @@ class Gazetteer:
         if city is not None:
             return city.country
         return self.place_country.get(key(text))
+
+    def agent_sector(self, role: str) -> str | None:
+        """Sector of a role by its longest ending that is a Phoenix agent ("junta chief" -> GOV)."""
+        words = role.lower().split()
+        for n in range(min(4, len(words)), 0, -1):
+            sector = self.agents.get(" ".join(words[-n:]))
+            if sector:
+                return sector
+        return None
 
     def short(self, iso3: str) -> str:
         """The short English name of a country ("Russia", "North Korea")."""
@@ -153,6 +165,8 @@ def load_gazetteer(settings: Settings) -> Gazetteer:
     if not settings.get("nlp.empty_dictionaries", False):
         for _, cols in read_tsv(data_path("actors", "phoenix_country_variants.tsv"), 2):
             gz.place_country.setdefault(key(cols[1]), cols[0])
+        for _, cols in read_tsv(data_path("actors", "phoenix_agents.tsv"), 2):
+            gz.agents[cols[0]] = cols[1]
     for path in (data_path("gazetteer", "countries.tsv"), *settings.files("countries")):
         for n, cols in read_tsv(path, 2):
             iso3 = cols[0].strip()
@@ -183,10 +197,7 @@ def load_gazetteer(settings: Settings) -> Gazetteer:
     for path in (data_path("gazetteer", "not_entities.txt"), *settings.files("not_entities")):
         for _, cols in read_tsv(path, 1):
             gz.not_entities.add(norm(cols[0]))
+    # Cities load here, once per process, not inside the first document's timing.
+    gz._cities = _load_cities()
     return gz
 
-
-def tsv_rows(path: Path) -> list[list[str]]:
-    """Return the rows of a small TSV (used by tests and scripts)."""
-    with path.open(encoding="utf-8") as fh:
-        return [row for row in csv.reader(fh, delimiter="\t") if row and not row[0].startswith("#")]

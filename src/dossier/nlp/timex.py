@@ -51,7 +51,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?P<unit>week|month|year)\b", re.I)),
     ("ago", re.compile(r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
                        r"(?P<unit>day|week|month|year)s?\s+ago\b", re.I)),
-    ("in-month", re.compile(rf"\b(?:in|since|by|until|during|from|of)\s+(?:early\s+|late\s+|mid-)?(?P<mon>{_MON})(?![\w])")),
+    ("in-month", re.compile(rf"\b(?:in|since|by|until|during|from|of)\s+(?:early\s+|late\s+|mid-)?"
+                            rf"(?P<mon>{_MON})(?![\w])")),
     ("year", re.compile(rf"(?<![\d,.$-])(?:(?:in|since|by|until|of|from|to|between|and|during)\s+)?"
                         rf"(?P<year>{_YEAR})(?:s)?(?![\d%])")),
 ]
@@ -114,7 +115,7 @@ def find_timexes(text: str, published: PublishedDate, doc: Doc | None = None) ->
     return out
 
 
-def _future(text: str, pos: int, doc: Doc | None) -> bool:  # noqa: ARG001 - kept for a parse-based rule
+def _future(text: str, pos: int, doc: Doc | None) -> bool:
     """Whether the clause around `pos` speaks of the future ("will meet on Monday")."""
     # The clause so far: back to the previous sentence end (cheaper than the parse's sentences).
     start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos), 0)
@@ -193,7 +194,7 @@ def _resolve(rule: str, m: re.Match[str], text: str, anchor: date | None, prec: 
         back = (anchor.weekday() - wd) % 7
         if rel in {"last", "previous"} and back == 0:
             back = 7
-        if rel == "next" or rel != "last" and _future(text, m.start(), doc):
+        if rel == "next" or (rel != "last" and _future(text, m.start(), doc)):
             fwd = (wd - anchor.weekday()) % 7 or 7
             return (anchor + timedelta(days=fwd)).isoformat(), "day", "weekday-after-anchor"
         return (anchor - timedelta(days=back)).isoformat(), "day", "weekday-before-anchor"
@@ -207,7 +208,7 @@ def _resolve(rule: str, m: re.Match[str], text: str, anchor: date | None, prec: 
         unit = g["unit"].lower()
         rel = g["rel"].lower()
         step = {"last": -1, "past": -1, "previous": -1, "this": 0, "next": 1, "coming": 1}[rel]
-        if needs_year or unit != "year" and prec == "year" or unit == "week" and prec != "day":
+        if needs_year or (unit != "year" and prec == "year") or (unit == "week" and prec != "day"):
             return None, "unknown", f"{rel}-{unit}-no-anchor"
         assert anchor is not None
         if unit == "year":

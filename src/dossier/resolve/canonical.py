@@ -51,12 +51,13 @@ def _titles() -> set[str]:
 
 
 TITLES = _titles() | {"senior", "sr.", "sr", "vice", "deputy", "maj", "lt", "gen", "brig"}
+_TITLE_FORMS = TITLES | {w.rstrip(".") for w in TITLES}
 
 
 def strip_titles(name: str) -> str:
     """The name without leading titles and honorifics ("Sr. Gen. Min Aung Hlaing" -> "Min Aung Hlaing")."""
     words = name.split()
-    while len(words) > 1 and words[0].lower().rstrip(",") in TITLES | {w.rstrip(".") for w in TITLES}:
+    while len(words) > 1 and words[0].lower().rstrip(",") in _TITLE_FORMS:
         words = words[1:]
     return " ".join(words)
 
@@ -180,11 +181,11 @@ def _blocks(base: Base) -> set[str]:
 def _load_bases(con: duckdb.DuckDBPyConnection, groups: Iterable[str]
                 ) -> tuple[dict[str, Base], list[tuple[str, str, str | None]]]:
     """Bases of the given groups, and (doc_entity_id, base id, current entity_id) per row."""
-    types = [t for t, g in GROUPS.items() if g in set(groups)]
+    # The type names are this module's constants, never user input.
+    types = ", ".join(f"'{t}'" for t, g in GROUPS.items() if g in set(groups)) or "''"
     rows = con.execute(
         "SELECT doc_entity_id, doc_id, name, type, country, sector, aliases, roles, dictionary_id, entity_id "
-        "FROM doc_entities WHERE type IN (SELECT unnest(?)) ORDER BY doc_entity_id",
-        [types],
+        f"FROM doc_entities WHERE type IN ({types}) ORDER BY doc_entity_id"
     ).fetchall()
     bases: dict[str, Base] = {}
     row_base: list[tuple[str, str, str | None]] = []
@@ -255,12 +256,12 @@ def _components(bases: Sequence[Base], cannot: set[frozenset[str]], threshold: f
     for i, b in enumerate(bases):
         comps[find(i)].append(b)
     out: dict[str, tuple[str, str, float]] = {}
-    for members in comps.values():
-        if len(members) < 2:
+    for group in comps.values():
+        if len(group) < 2:
             continue
-        survivor = max(members, key=lambda b: (b.dictionary_id is not None, len(b.core().split()),
-                                               not b.core().isupper(), len(b.docs), b.entity_id))
-        for b in members:
+        survivor = max(group, key=lambda b: (b.dictionary_id is not None, len(b.core().split()),
+                                             not b.core().isupper(), len(b.docs), b.entity_id))
+        for b in group:
             if b is not survivor:
                 reason, score = joined_by.get(b.entity_id, ("component", 0.0))
                 out[b.entity_id] = (survivor.entity_id, reason, score)
@@ -295,36 +296,41 @@ def recompute(con: duckdb.DuckDBPyConnection, settings: Settings, groups: Iterab
     ids = [b.entity_id for b in base_list]
     wanted = {b.entity_id: (b.name, b.type, b.country, b.sector, sorted(b.roles), b.dictionary_id,
                             merged.get(b.entity_id, (None,))[0]) for b in base_list}
+    want_merges = {merge_id_for(f, into): (f, into, reason, score) for f, (into, reason, score) in merged.items()}
+    _ids_table(con, "_ids", ids)
+    _ids_table(con, "_mids", list(want_merges))
     have = {r[0]: (r[1], r[2], r[3], r[4], sorted(r[5] or []), r[6], r[7]) for r in con.execute(
         "SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into FROM entities "
-        "WHERE entity_id IN (SELECT unnest(?))", [ids]).fetchall()}
+        "WHERE entity_id IN (SELECT v FROM _ids)").fetchall()}
     changed = sorted(k for k, v in wanted.items() if have.get(k) != v)
     pending = [(de_id, bid) for de_id, bid, current in row_base if current is None]
     canonical = [(de_id, merged.get(bid, (bid,))[0]) for de_id, bid, current in row_base
                  if merged.get(bid, (bid,))[0] != current]
-    want_merges = {merge_id_for(f, into): (f, into, reason, score) for f, (into, reason, score) in merged.items()}
     have_merges = {r[0]: (r[1], r[2], r[3], r[4]) for r in con.execute(
         "SELECT merge_id, from_id, into_id, reason, score FROM entity_merges WHERE NOT undone AND "
-        "(from_id IN (SELECT unnest(?)) OR merge_id IN (SELECT unnest(?)))", [ids, list(want_merges)]).fetchall()}
+        "(from_id IN (SELECT v FROM _ids) OR merge_id IN (SELECT v FROM _mids))").fetchall()}
     stale = sorted(m for m, v in have_merges.items() if want_merges.get(m) != v)
     fresh = sorted(m for m, v in want_merges.items() if have_merges.get(m) != v)
     own = _begin(con)
     try:
         if changed:
-            con.execute("DELETE FROM entities WHERE entity_id IN (SELECT unnest(?))", [changed])
+            _ids_table(con, "_changed", changed)
+            con.execute("DELETE FROM entities WHERE entity_id IN (SELECT v FROM _changed)")
             _insert(con, "entities", ["entity_id", "name", "type", "country", "sector", "roles", "dictionary_id",
                                       "merged_into"], [[k, *wanted[k]] for k in changed])
         if pending:
             # A row's base never changes (its id is derived from content): aliases are written once.
             base_of = dict(pending)
+            _ids_table(con, "_pending", list(base_of))
             alias_rows = con.execute(
                 "SELECT doc_entity_id, doc_id, name, aliases FROM doc_entities WHERE doc_entity_id IN "
-                "(SELECT unnest(?)) ORDER BY doc_entity_id", [list(base_of)]).fetchall()
+                "(SELECT v FROM _pending) ORDER BY doc_entity_id").fetchall()
             values = [[base_of[de_id], alias, norm(alias), doc_id] for de_id, doc_id, name, aliases in alias_rows
                       for alias in dict.fromkeys([name, *(aliases or ())])]
             _insert(con, "entity_aliases", ["entity_id", "alias", "norm", "doc_id"], values)
         if stale:
-            con.execute("DELETE FROM entity_merges WHERE NOT undone AND merge_id IN (SELECT unnest(?))", [stale])
+            _ids_table(con, "_stale", stale)
+            con.execute("DELETE FROM entity_merges WHERE NOT undone AND merge_id IN (SELECT v FROM _stale)")
         if fresh:
             fresh = [m for m in fresh if not con.execute(
                 "SELECT 1 FROM entity_merges WHERE merge_id = ?", [m]).fetchone()]
@@ -347,7 +353,17 @@ def recompute(con: duckdb.DuckDBPyConnection, settings: Settings, groups: Iterab
         if own:
             con.execute("ROLLBACK")
         raise
+    finally:
+        for name in ("_ids", "_mids", "_changed", "_pending", "_stale"):
+            con.unregister(name)
     log.debug("canonicalised %d bases in %s, %d merged", len(base_list), groups, len(merged))
+
+
+def _ids_table(con: duckdb.DuckDBPyConnection, name: str, ids: list[str]) -> None:
+    """Register a one-column Arrow table `name(v)` of ids (binding Python lists is slow in DuckDB)."""
+    import pyarrow as pa
+
+    con.register(name, pa.table({"v": pa.array(ids, type=pa.string())}))
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], rows: list[list[Any]],

@@ -57,12 +57,23 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+def _axis(value: float) -> str:
+    """Short tick labels: 1.5M rather than 1,500,000, so they fit left of the plot."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e4, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}" if size > 1e4 else f"{value / 1e3:g}k"
+    return _fmt(value)
+
+
+def _nice_ticks(lo: float, hi: float, count: int = 5, *, integer: bool = False) -> list[float]:
     if hi <= lo:
         hi = lo + 1
     raw = (hi - lo) / count
     mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    steps = [m * mag for m in (1, 2, 2.5, 5, 10)]
+    if integer:  # counts: whole-number ticks only
+        steps = [max(1.0, st) for st in steps if st >= 1 and st == int(st)] or [1.0]
+    step = next((st for st in steps if st >= raw), steps[-1] * math.ceil(raw / steps[-1]))
     start = math.floor(lo / step) * step
     ticks = []
     value = start
@@ -91,7 +102,7 @@ def _y_axis(ticks: list[float], y_of: object, label: str) -> list[str]:
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e3e3" stroke-width="1"/>'
         )
         out.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#555">{_fmt(tick)}</text>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#555">{_axis(tick)}</text>'
         )
     out.append(
         str(
@@ -140,7 +151,7 @@ def stacked_bars(
         f"{_fmt(sum(totals))} in total from {labels[0]} to {labels[-1]}; "
         f"the most in {labels[peak]} ({_fmt(totals[peak])})."
     )
-    ticks = _nice_ticks(0, max(totals) or 1)
+    ticks = _nice_ticks(0, max(totals) or 1, integer=True)
     plot_h = HEIGHT - TOP - BOTTOM
     plot_w = WIDTH - LEFT - RIGHT
 
@@ -237,13 +248,16 @@ def lines(
     body = _y_axis(ticks, y_of, y_label)
     if zero_line and ticks[0] < 0 < ticks[-1]:
         body.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y_of(0):.1f}" y2="{y_of(0):.1f}" stroke="#888"/>')
-    label_every = max(1, math.ceil(len(labels) / 10))
+    last_x = -1e9
     for i, label in enumerate(labels):
-        if i % label_every == 0:
+        # Labels sit at their dates: skip one that would overlap the previous label.
+        if x_of(xs[i]) - last_x >= 58:
+            last_x = x_of(xs[i])
+            anchor = "end" if x_of(xs[i]) > WIDTH - RIGHT - 30 else "middle"
             body.append(
                 str(
-                    Markup('<text x="{x}" y="{y}" font-size="11" fill="#555" text-anchor="middle">{t}</text>').format(
-                        x=f"{x_of(xs[i]):.1f}", y=HEIGHT - BOTTOM + 16, t=label
+                    Markup('<text x="{x}" y="{y}" font-size="11" fill="#555" text-anchor="{a}">{t}</text>').format(
+                        x=f"{x_of(xs[i]):.1f}", y=HEIGHT - BOTTOM + 16, a=anchor, t=label
                     )
                 )
             )

@@ -197,6 +197,13 @@ def list_entities(
     q: str | None = None,
 ) -> Page:
     """Canonical entities with how many events they take part in, most active first."""
+    key = ("entities", limit, offset, type, country, q)
+    return reader.memo(key, lambda: _list_entities(reader, limit, offset, type, country, q))
+
+
+def _list_entities(
+    reader: StoreReader, limit: int, offset: int, type: str | None, country: str | None, q: str | None
+) -> Page:
     where = Where()
     where.add("n.merged_into IS NULL")
     if type:
@@ -327,11 +334,11 @@ def list_events(reader: StoreReader, f: Filters, limit: int, offset: int) -> Pag
         where.add("(lower(d.outlet) = lower(?) OR lower(d.site_name) = lower(?))", f.outlet, f.outlet)
     if f.actor:
         _actor_clause(where, f.actor, "event_participants", "e.event_id")
-    base = "FROM events e JOIN documents d ON d.doc_id = e.doc_id JOIN evidence ev ON ev.evidence_id = e.evidence_id"
+    base = "FROM events e JOIN documents d ON d.doc_id = e.doc_id"
     page = _page(
         reader,
         "e.event_id, e.doc_id, e.type, e.mode, e.date, e.precision, e.place, e.negated, e.source, "
-        "d.outlet, d.name AS document, d.published_date, ev.text AS evidence",
+        "d.outlet, d.name AS document, d.published_date, e.evidence_id",
         base,
         where,
         "e.date NULLS LAST, e.event_id",
@@ -339,7 +346,25 @@ def list_events(reader: StoreReader, f: Filters, limit: int, offset: int) -> Pag
         offset,
     )
     _attach_participants(reader, page.items)
+    _attach_evidence(reader, page.items)
     return page
+
+
+def _attach_evidence(reader: StoreReader, items: list[Row]) -> None:
+    """Replace each row's `evidence_id` by its sentence (`evidence`), after paging.
+
+    Constant IN lists use the evidence primary key; joining before the LIMIT would scan it all.
+    """
+    ids = [r["evidence_id"] for r in items]
+    texts: dict[str, str] = {}
+    if ids:
+        marks = ", ".join("?" for _ in ids)
+        texts = {
+            r["evidence_id"]: r["text"]
+            for r in reader.rows(f"SELECT evidence_id, text FROM evidence WHERE evidence_id IN ({marks})", ids)
+        }
+    for row in items:
+        row["evidence"] = texts.get(row.pop("evidence_id"), "")
 
 
 def _attach_participants(reader: StoreReader, items: list[Row]) -> None:
@@ -466,15 +491,39 @@ def fused(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
             participant,
             participant,
         )
-    return _page(
-        reader,
-        FUSED_COLUMNS,
-        "FROM fused_events f",
-        where,
-        "f.date_start NULLS LAST, f.precision, f.type, f.fused_event_id",
-        limit,
-        offset,
-    )
+    order = "f.date_start NULLS LAST, f.precision, f.type, f.fused_event_id"
+    if not where.clauses:
+        # The unfiltered timeline is the most requested list: its order is computed once (the
+        # store is read-only while served) and any page, however deep, is a slice of it.
+        ordered: list[str] = reader.memo(
+            ("fused-order",),
+            lambda: [
+                r[0]
+                for r in reader.cursor()
+                .execute(f"SELECT f.fused_event_id FROM fused_events f ORDER BY {order}")
+                .fetchall()
+            ],
+        )
+        ids, total = ordered[offset : offset + limit], len(ordered)
+    else:
+        # Sort narrow rows (ids only), then read the page's wide rows by primary key.
+        total = int(reader.scalar(f"SELECT count(*) FROM fused_events f {where.sql}", where.params) or 0)
+        ids = [
+            r["fused_event_id"]
+            for r in reader.rows(
+                f"SELECT f.fused_event_id FROM fused_events f {where.sql} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*where.params, limit, offset],
+            )
+        ]
+    items: list[Row] = []
+    if ids:
+        marks = ", ".join("?" for _ in ids)
+        by_id = {
+            r["fused_event_id"]: r
+            for r in reader.rows(f"SELECT {FUSED_COLUMNS} FROM fused_events f WHERE f.fused_event_id IN ({marks})", ids)
+        }
+        items = [by_id[i] for i in ids if i in by_id]
+    return Page(items, total, limit, offset)
 
 
 def _event_as_fused(row: Row) -> Row:
@@ -555,20 +604,19 @@ def list_figures(reader: StoreReader, f: Filters, limit: int, offset: int) -> Pa
         where.add("lower(d.outlet) = lower(?)", f.outlet)
     if f.actor:
         where.add("(contains(lower(fg.subject), lower(?)) OR lower(fg.source) = lower(?))", f.actor, f.actor)
-    base = (
-        "FROM figures fg JOIN documents d ON d.doc_id = fg.doc_id JOIN evidence ev ON ev.evidence_id = fg.evidence_id"
-    )
-    return _page(
+    base = "FROM figures fg JOIN documents d ON d.doc_id = fg.doc_id"
+    page = _page(
         reader,
         "fg.figure_id, fg.doc_id, fg.value, fg.qualifier, fg.unit, fg.category, fg.subject, "
-        "fg.source, fg.as_of, fg.as_of_precision, fg.surface, d.outlet, d.name AS document, "
-        "ev.text AS evidence",
+        "fg.source, fg.as_of, fg.as_of_precision, fg.surface, d.outlet, d.name AS document, fg.evidence_id",
         base,
         where,
         "fg.as_of NULLS LAST, fg.figure_id",
         limit,
         offset,
     )
+    _attach_evidence(reader, page.items)
+    return page
 
 
 SERIES_COLUMNS = (
