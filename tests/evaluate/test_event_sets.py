@@ -10,6 +10,7 @@ import pytest
 from dossier.evaluate.event_sets import (
     SetScore,
     actor_code,
+    actor_codes,
     cameo_to_plover,
     check_floors,
     load_cameo_map,
@@ -38,6 +39,13 @@ def test_event_sets_actor_dictionary(external: Path):
     assert actor_code("Arnor", actors) == "ARN"
     assert actor_code("the Ithilen military", actors) == "ITH"
     assert actor_code("Nowhere Land", actors) is None
+    # prefix forms, "+" synonyms, multiple codes and date-restricted code blocks
+    assert actor_codes("Eriadori leaders", actors) == {"ERI"}
+    assert actor_codes("Minas Tirith", actors) == {"GON"}
+    assert actor_codes("the Shire", actors) == {"FRO", "BIL", "SAM"}
+    assert actor_codes("Prince of Dol Amroth", actors, 19950101) == {"---"}
+    assert actor_codes("Prince of Dol Amroth", actors, 19960101) == {"DOL"}
+    assert actor_codes("Smeagol", actors, 19950101) == {"HOB"}
 
 
 def test_event_sets_check_floors_reports_drops():

@@ -237,7 +237,8 @@ def test_events_planned_actions_are_agree(models, text, actor):  # type: ignore[
 
 
 def test_events_proposal_is_not_the_action(models):  # type: ignore[no-untyped-def]
-    events = _events(models, "Kenya's foreign ministry proposed that the president sever diplomatic relations with Sudan.")
+    text = "Kenya's foreign ministry proposed that the president sever diplomatic relations with Sudan."
+    events = _events(models, text)
     assert [e.type for e in events] == ["REQUEST"]
 
 
@@ -253,6 +254,7 @@ LEXICON_GAPS = [  # sentence, type, mode, actor part, target part
     ("A Chinese navy flotilla sailed into Colombo harbour in Sri Lanka on Monday.", "CONSULT", "visit",
      "China", "Sri Lanka"),
     ("The president warned of serious consequences if Serbia attacked Kosovo.", "THREATEN", None, "president", ""),
+    ("Saudi Arabia restored diplomatic ties with Iran on Friday.", "COOPERATE", None, "Saudi Arabia", ""),
 ]
 
 

@@ -215,3 +215,77 @@ def test_figures_seed_scores(models, shared_dir):  # type: ignore[no-untyped-def
             gold_total += 1
             found += (float(g["value"]), g["category"]) in predicted
     assert found / gold_total >= 0.9
+
+
+NEW_CATEGORY_CASES = [  # euphemisms, sexual violence, terms asked and served, counts of objects
+    ("The army said 57 insurgents were neutralised in the raid.", 57, "killed"),
+    ("Eleven miners lost their lives when the shaft flooded.", 11, "killed"),
+    ("At least 31 women were raped during the offensive, the report said.", 31, "sexual_violence"),
+    ("Prosecutors had sought 15 years for the activist.", 15, "sentence"),
+    ("A court in Minsk sentenced Olga Petrova, an editor at the independent outlet Nasha Niva, to three and a "
+     "half years in a penal colony.", 3.5, "sentence"),
+    ("The blogger has spent 300 days in pre-trial detention.", 300, "duration"),
+    ("Russia has fired more than 150 Iranian-made Geran drones at the port city.", 150, "count"),
+    ("Officials believe Moscow bought around 1,800 of the missiles last year.", 1_800, "count"),
+    ("The Treasury listed a shipping firm in Dubai, together with four other companies, on Monday.", 4, "count"),
+    ("A 5,000-strong contingent arrived in the capital.", 5_000, "count"),
+]
+
+
+@pytest.mark.parametrize("sentence, value, category", NEW_CATEGORY_CASES)
+def test_figures_euphemisms_terms_and_object_counts(figures, sentence, value, category):  # type: ignore[no-untyped-def]
+    assert one(figures(sentence), value).category == category
+
+
+@pytest.mark.parametrize("sentence", [
+    "The alliance's 32 defence ministers met in Brussels.",
+    "The cruiser fired a 19-gun salute as it entered the harbour.",
+    "The 9-member panel reviewed the appeal.",
+])
+def test_figures_skip_memberships_and_compound_labels(figures, sentence):  # type: ignore[no-untyped-def]
+    assert figures(sentence) == ()
+
+
+def test_figures_counts_of_different_things_are_kept(figures):  # type: ignore[no-untyped-def]
+    found = figures("The EU sanctioned two generals.\n\nWashington also listed two shipping companies.")
+    assert sorted(f.unit for f in found if f.value == 2) == ["companies", "generals"]
+
+
+CLAUSE_AS_OF_CASES = [  # sentence, published, value, as_of
+    ("Troops killed at least 40 villagers in late March last year, the report said.", "2023-05-10", 40,
+     "2022-03-01"),
+    ("The minister said on Monday that deliveries under the Rs 9,000 crore contract signed in 2017 were late.",
+     "2023-12-05", 90_000_000_000, "2017-01-01"),
+    ("More than 500,000 people have fled since Russian forces crossed the border on 24 February.",
+     "2022-03-01", 500_000, "2022-03-01"),
+    ("Some 12,000 people have been displaced since the start of this year, aid agencies said.", "2023-05-10",
+     12_000, "2023-05-10"),
+    ("The council will decide next month on the future of the 4,000-strong force.", "2023-05-10", 4_000,
+     "2023-05-10"),
+    ("The navy took delivery of a frigate last year, and has ordered six submarines from Germany.", "2023-05-10",
+     6, "2023-05-10"),
+    ("At least 45 people were killed and 120 injured in the attack on Sunday.", "2023-05-10", 120, "2023-05-07"),
+]
+
+
+@pytest.mark.parametrize("sentence, published, value, as_of", CLAUSE_AS_OF_CASES)
+def test_figures_as_of_from_the_figures_own_clause(figures, sentence, published, value, as_of):  # type: ignore[no-untyped-def]
+    assert one(figures(sentence, published=published), value).as_of == as_of
+
+
+def test_figures_source_not_carried_to_another_topic(figures):  # type: ignore[no-untyped-def]
+    body = ("Officials said 30 people were killed in the strike. "
+            "The drone costs about $50,000 to build, a fraction of the price of an interceptor.")
+    found = figures(body)
+    assert one(found, 30).source == "Officials"
+    assert one(found, 50_000).source is None
+
+
+@pytest.mark.parametrize("sentence, value, source", [
+    ("Exports reached $3.1 billion, according to Chinese customs figures, a fraction of their level during the "
+     "Cold War.", 3_100_000_000, "Chinese customs figures"),
+    ("The drills involve three warships and a submarine, the navy's press office said.", 3, "navy's press office"),
+    ("Prosecutors had asked for 12 years.", 12, "Prosecutors"),
+])
+def test_figures_source_is_the_attribution_phrase(figures, sentence, value, source):  # type: ignore[no-untyped-def]
+    assert one(figures(sentence), value).source == source

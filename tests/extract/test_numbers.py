@@ -70,3 +70,13 @@ def test_numbers_glued_scale_needs_no_space(grammar):  # type: ignore[no-untyped
     # "12.5 m" is metres, not millions: only the glued form is a scale
     (m,) = [m for m in grammar.scan("The wall is 12.5 m high.") if not m.vague]
     assert m.value == 12.5
+
+
+@pytest.mark.parametrize("text, surface, value", [
+    ("The ministry allocated Rs 1.8 lakh crore for highways.", "Rs 1.8 lakh crore", 1.8e12),
+    ("The activist was jailed for three and a half years.", "three and a half", 3.5),
+    ("Some 2 and a half million people voted early.", "2 and a half million", 2_500_000),
+])
+def test_numbers_stacked_scales_and_halves(grammar, text, surface, value):  # type: ignore[no-untyped-def]
+    (m,) = [m for m in grammar.scan(text) if not m.vague]
+    assert (m.surface, m.value) == (surface, pytest.approx(value))

@@ -91,6 +91,26 @@ def add_article(con: Any, art: dict[str, Any], ents: dict[str, Any]) -> str:
                     "INSERT INTO event_participants VALUES (?, ?, ?, ?, ?, ?)",
                     [event_id, role[:-1], pos, name, f"{doc_id}:{name}" if ent else None, entity_id],
                 )
+    for i, place in enumerate(art.get("places", [])):
+        # A place named in the body: one doc entity and a mention at every occurrence.
+        ent = ents[place]
+        de_id = f"{doc_id}:p{i}"
+        con.execute(
+            "INSERT INTO doc_entities (doc_entity_id, doc_id, key, entity_id, name, type, country, aliases) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [de_id, doc_id, f"p{i}", _entity_id(place, ent["type"]), place, ent["type"], ent.get("country"), [place]],
+        )
+        start = body.find(place)
+        n = 0
+        while start >= 0:
+            ev_id = f"{doc_id}:m{i}.{n}"
+            con.execute(
+                'INSERT INTO evidence (evidence_id, doc_id, start, "end", body_start, body_end, text) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [ev_id, doc_id, start, start + len(place), start, start + len(place), place],
+            )
+            con.execute("INSERT INTO mentions VALUES (?, ?, 'name', ?)", [doc_id, de_id, ev_id])
+            start, n = body.find(place, start + 1), n + 1
     for i, fig in enumerate(art.get("figures", [])):
         ev_id = evidence(fig["evidence"], f"f{i}")
         con.execute(
@@ -135,3 +155,9 @@ def fuse_spec() -> dict[str, Any]:
 def add_fixture_article() -> Callable[[Any, dict[str, Any], dict[str, Any]], str]:
     """Return `add_article(con, article, entities)` to insert one more article into an open store."""
     return add_article
+
+
+@pytest.fixture(scope="session")
+def store_builder() -> Callable[..., Path]:
+    """Return `build_store(path, names=None, *, spec=None)` for stores of other fixture articles."""
+    return build_store

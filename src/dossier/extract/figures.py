@@ -611,11 +611,11 @@ class FigureExtractor:
         another clause of the sentence ("took delivery last year, and has ordered eight") is
         not the figure's.
         """
-        published = parse_iso(parsed.article.published.date)
+        today = parse_iso(parsed.article.published.date)
         # a later "at" date is a plan ("due to decide next month on the 13,000-strong mission"),
         # not the date a reported number refers to; "by 2030" projections keep theirs
         own = [d for d in dates if _dates_figure(cand, d) and not (
-            d.role == "at" and published is not None and (parse_iso(d.date) or published) > published)]
+            d.role == "at" and today is not None and (parse_iso(d.date) or today) > today)]
         chosen = choose_as_of(own, cand.match.start, lambda d: _date_distance(cand, d))
         if chosen is not None:
             return chosen.date, chosen.precision, True

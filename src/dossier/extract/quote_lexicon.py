@@ -2,7 +2,8 @@
 
 `quote_cues.jsonl` lists lemmas by kind (`speech`: said/told/urged, with an optional stance
 the verb itself carries; `topic`: discussed/raised, whose quoted object is a topic, not a
-claim; `document`: statement/resolution, nouns that speak for their author).
+claim; `document`: statement/resolution, nouns that speak for their author; `body`:
+ministry/embassy, nouns naming an organ of a state that speaks as itself, "China's defence ministry").
 `stance_cues.jsonl` lists words and phrases with the stance they signal, a weight, and the
 scope they count in (`quote`, `frame` - the attribution clause - or `both`).
 Users add entries with extra files of kinds "quote_cues" and "stance_cues".
@@ -17,7 +18,7 @@ from dossier.extract.figure_lexicon import cue_words, field, lexicon_files, read
 from dossier.settings import Settings
 
 STANCES = ("support", "condemn", "request", "neutral")
-_KINDS = ("speech", "topic", "document")
+_KINDS = ("speech", "topic", "document", "body")
 _SCOPES = ("quote", "frame", "both")
 
 
@@ -39,6 +40,7 @@ class QuoteLexicon:
     topic: frozenset[str]
     documents: frozenset[str]
     stance_cues: tuple[StanceCue, ...]
+    bodies: frozenset[str] = frozenset()  # nouns naming an organ of a state ("ministry", "embassy")
 
     def is_speech(self, lemma: str) -> bool:
         """True when `lemma` is a verb of saying (or of a topic being discussed)."""
@@ -50,6 +52,7 @@ def load_quote_lexicon(settings: Settings) -> QuoteLexicon:
     speech: dict[str, str | None] = {}
     topic: set[str] = set()
     documents: set[str] = set()
+    bodies: set[str] = set()
     for path in lexicon_files(settings, "quote_cues"):
         for where, entry in read_jsonl(path):
             lemma = field(where, entry, "lemma", str).casefold()
@@ -63,6 +66,8 @@ def load_quote_lexicon(settings: Settings) -> QuoteLexicon:
                 speech[lemma] = stance
             elif kind == "topic":
                 topic.add(lemma)
+            elif kind == "body":
+                bodies.add(lemma)
             else:
                 documents.add(lemma)
     cues: list[StanceCue] = []
@@ -77,4 +82,4 @@ def load_quote_lexicon(settings: Settings) -> QuoteLexicon:
             weight = field(where, entry, "weight", float, required=False)
             cues.append(StanceCue(cue_words(field(where, entry, "cue", str)), stance,
                                   1.0 if weight is None else weight, scope))
-    return QuoteLexicon(speech, frozenset(topic), frozenset(documents), tuple(cues))
+    return QuoteLexicon(speech, frozenset(topic), frozenset(documents), tuple(cues), frozenset(bodies))

@@ -254,7 +254,8 @@ class QuoteExtractor:
             return self._latest(parsed, head.idx, persons=False, done=done, anywhere=True)
         # a mention somewhere in the subject phrase: "a junta spokesperson", "Russia's foreign ministry"
         subtree = doc[head.left_edge.i:head.right_edge.i + 1]
-        person = _person_name(head)
+        person = _person_name(head) or next(
+            (n for c in head.children if c.dep_ == "appos" for n in [_person_name(c) or _proper_name(c)] if n), None)
         if person is not None and not any(
                 e is not None and e.type == "PERSON" for m in parsed.mentions
                 if subtree.start_char <= m.start and m.end <= subtree.end_char
@@ -262,12 +263,16 @@ class QuoteExtractor:
             # "UN rights chief Volker Turk said": the named person speaks, not the body in
             # their title, even when the entity stage did not list them
             return _Speaker(Participant(person, None), None)
-        if head.pos_ == "NOUN":
+        if head.pos_ in {"NOUN", "PROPN"}:
             # "China's defence ministry said": the ministry, when the entity stage knows it
             whole = _alias_in(parsed, subtree.text)
             if whole is not None and _norm(subtree.text).endswith(_norm(head.text)) and any(
                     _norm(head.text) in _norm(a) for a in (whole.name, *whole.aliases)):
                 return _Speaker(Participant(whole.name, whole.key), whole)
+            if head.lower_ in self.lex.bodies or head.lemma_.casefold() in self.lex.bodies:
+                # else the body as written: the state named in it is not the one speaking
+                phrase = doc[head.left_edge.i:head.i + 1].text
+                return _Speaker(Participant(re.sub(r"(?i)^(the|a|an)\s+", "", phrase), None), None)
         best: Entity | None = None
         for m in parsed.mentions:
             if subtree.start_char <= m.start and m.end <= subtree.end_char and m.kind != "pronoun":
@@ -586,9 +591,10 @@ def _negated(tok: Token) -> bool:
 
 def _imperative(span: Span) -> bool:
     """True when a sentence of the quote opens with a bare verb and no subject ("Stop the war")."""
-    for sent in span.sents:
-        first = next((t for t in sent if not t.is_punct and t.i >= span.start), None)
-        if first is None or first.i >= span.end:
+    starts = {span.start} | {t.i for t in span if t.is_sent_start}
+    for i in sorted(starts):
+        first = next((t for t in span.doc[i:span.end] if not t.is_punct), None)
+        if first is None:
             continue
         if first.tag_ == "VB" and first.dep_ == "ROOT" and not any(c.dep_ in _SUBJECTS for c in first.children) \
                 and first.lower_ not in {"let", "thank", "please"}:

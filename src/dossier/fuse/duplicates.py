@@ -1,16 +1,21 @@
 """Near-duplicate documents (wire copies, republications) by MinHash over word shingles.
 
-Signatures are cached in `doc_signatures`, so a refresh hashes only new documents; the LSH
-index is rebuilt from the cache (cheap). Copies are grouped into connected components and
-the group's original is its earliest-published document (then the smallest doc_id), so the
-result does not depend on the order documents were stored.
+Signatures are cached in `doc_signatures`, so a refresh hashes only new documents; their LSH
+band buckets are kept in `doc_lsh`, so a new document is looked up by an indexed join on its
+buckets, never compared with every stored document. Copies are grouped into connected
+components and the group's original is its earliest-published document (then the smallest
+doc_id), so the result does not depend on the order documents were stored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -18,6 +23,7 @@ import pyarrow as pa
 from datasketch import MinHash, MinHashLSH
 
 from dossier.fuse.config import FuseConfig
+from dossier.fuse.inputs import select
 from dossier.fuse.records import Doc
 
 log = logging.getLogger(__name__)
@@ -84,24 +90,91 @@ def update_signatures(con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], conf
     return len(rows)
 
 
-def find_duplicates(con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], config: FuseConfig) -> list[Duplicate]:
-    """Return one Duplicate per copy among the taking-part documents."""
-    min_shingles = max(1, config.duplicate_min_words - config.shingle_words + 1)
-    sigs: dict[str, MinHash] = {}
-    for doc_id, n, values in con.execute(
-        "SELECT doc_id, n_shingles, hashvalues FROM doc_signatures ORDER BY doc_id"
-    ).fetchall():
-        if doc_id in docs and n >= min_shingles:
-            sigs[doc_id] = MinHash(
-                num_perm=config.num_perm, seed=config.seed, scheme=SCHEME,
-                hashvalues=np.array(values, dtype=np.uint64),
-            )
-    if len(sigs) < 2:
-        return []
+def bands(config: FuseConfig) -> tuple[int, int]:
+    """Return (bands, rows per band) of the LSH index for the duplicate threshold (datasketch's optimum)."""
     lsh = MinHashLSH(threshold=config.duplicate_threshold, num_perm=config.num_perm)
-    for doc_id, mh in sigs.items():
-        lsh.insert(doc_id, mh)
-    parent = {d: d for d in sigs}
+    return int(lsh.b), int(lsh.r)
+
+
+def band_keys(values: np.ndarray, b: int, r: int) -> list[int]:
+    """Return the bucket of each band of a signature (signed 64-bit, stored in `doc_lsh`)."""
+    out = []
+    for i in range(b):
+        digest = hashlib.blake2b(values[i * r : (i + 1) * r].tobytes(), digest_size=8).digest()
+        out.append(int.from_bytes(digest, "little", signed=True))
+    return out
+
+
+def _similarity(a: np.ndarray, b: np.ndarray) -> float:
+    # datasketch's estimate: the share of equal hash values.
+    return float(np.count_nonzero(a == b)) / float(len(a))
+
+
+@dataclass(slots=True)
+class DuplicateUpdate:
+    """What `update_duplicates` changed: documents whose source group or copy flag is new."""
+
+    regrouped: set[str]
+    copies: int
+
+
+def update_duplicates(
+    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], new: set[str], removed: set[str], config: FuseConfig
+) -> DuplicateUpdate:
+    """Bring `doc_lsh`, `doc_sources` and `doc_duplicates` up to date for added and removed documents.
+
+    Groups are the connected components of "shares an LSH bucket and estimated similarity >=
+    `duplicate_threshold`", a relation that only grows when documents are added, so a new
+    document is compared with one representative per (bucket, group) (the group's smallest
+    doc_id in that bucket; other members only when that one is not similar enough) and groups
+    merge. A removed document's group is rebuilt from its remaining members. The result is
+    the same components whatever the order documents arrive in; with every document new (a
+    full refresh) this is the whole computation, linear in documents for wire copies.
+    """
+    b, r = bands(config)
+    min_shingles = max(1, config.duplicate_min_words - config.shingle_words + 1)
+    old_group: dict[str, str] = {}
+    if removed:
+        select(con, "_fuse_rm", removed)
+        hit = con.execute(
+            "SELECT s.doc_id, s.source_group FROM doc_sources s WHERE s.source_group IN "
+            "(SELECT source_group FROM doc_sources JOIN _fuse_rm ON id = doc_id)"
+        ).fetchall()
+        old_group.update({d: g for d, g in hit})
+        rebuild = {d for d, _ in hit if d in docs and d not in removed}
+        select(con, "_fuse_rm", set(old_group) | removed)
+        for table in ("doc_lsh", "doc_sources", "doc_duplicates"):
+            con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT id FROM _fuse_rm)")
+    else:
+        rebuild = set()
+    todo = sorted((new | rebuild) & set(docs))
+    select(con, "_fuse_todo", todo)
+    sig: dict[str, np.ndarray] = {}
+    for doc_id, n, values in con.execute(
+        "SELECT doc_id, n_shingles, hashvalues FROM doc_signatures JOIN _fuse_todo ON id = doc_id"
+    ).fetchall():
+        if n >= min_shingles:
+            sig[doc_id] = np.array(values, dtype=np.uint64)
+    keys = {d: band_keys(v, b, r) for d, v in sig.items()}
+    # Existing (band, bucket) -> {group: representative}, for the buckets of the new documents only.
+    index: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
+    wanted = pa.table({
+        "band": pa.array([i for d in sorted(keys) for i in range(b)], pa.int16()),
+        "bucket": pa.array([k for d in sorted(keys) for k in keys[d]], pa.int64()),
+    })
+    con.register("_fuse_wanted", wanted)
+    try:
+        for band, bucket, group, rep in con.execute(
+            "SELECT l.band, l.bucket, s.source_group, min(l.doc_id) FROM doc_lsh l "
+            "JOIN (SELECT DISTINCT band, bucket FROM _fuse_wanted) w USING (band, bucket) "
+            "JOIN doc_sources s USING (doc_id) GROUP BY ALL"
+        ).fetchall():
+            index[(band, bucket)][group] = rep
+    finally:
+        con.unregister("_fuse_wanted")
+    known = {g for buckets in index.values() for g in buckets}
+    parent: dict[str, str] = {g: g for g in known}
+    parent.update({d: d for d in todo})
 
     def find(x: str) -> str:
         while parent[x] != x:
@@ -109,26 +182,134 @@ def find_duplicates(con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], config
             x = parent[x]
         return x
 
-    for doc_id, mh in sigs.items():
-        for other in lsh.query(mh):
-            # LSH proposes candidates; the estimated Jaccard decides.
-            if other == doc_id:
-                continue
-            a, b = find(doc_id), find(other)
-            # Already one group: skip the comparison (a wire story copied 400 times is 400, not 160,000).
-            if a != b and mh.jaccard(sigs[other]) >= config.duplicate_threshold:
-                parent[max(a, b)] = min(a, b)
-    groups: dict[str, list[str]] = {}
-    for doc_id in sigs:
-        groups.setdefault(find(doc_id), []).append(doc_id)
-    out = []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        original = min(members, key=lambda d: (docs[d].published is None, docs[d].published, d))
-        for doc_id in sorted(members):
+    stored_sig: dict[str, np.ndarray] = {}
+
+    def signature_of(doc_id: str) -> np.ndarray:
+        if doc_id in sig:
+            return sig[doc_id]
+        if doc_id not in stored_sig:
+            row = con.execute("SELECT hashvalues FROM doc_signatures WHERE doc_id = ?", [doc_id]).fetchone()
+            stored_sig[doc_id] = np.array(row[0] if row else [], dtype=np.uint64)
+        return stored_sig[doc_id]
+
+    def similar(x: str, y: str) -> bool:
+        other = signature_of(y)
+        return len(other) == len(sig[x]) and _similarity(sig[x], other) >= config.duplicate_threshold
+
+    # New documents per bucket, by group (lists merged as groups merge, larger absorbing smaller).
+    added: dict[tuple[int, int], dict[str, list[str]]] = {}
+    for doc_id in sorted(keys):
+        for band, bucket in enumerate(keys[doc_id]):
+            slot = index.get((band, bucket), {})
+            for group, rep in sorted(slot.items()):
+                if find(group) == find(doc_id):
+                    continue
+                if similar(doc_id, rep) or any(
+                    similar(doc_id, m) for m in _bucket_members(con, band, bucket, group, rep)
+                ):
+                    _union(parent, find, group, doc_id)
+            here = _compact(added.get((band, bucket), {}), find)
+            for root, listed in sorted(here.items()):
+                if root != find(doc_id) and any(similar(doc_id, m) for m in listed):
+                    _union(parent, find, root, doc_id)
+            here = _compact(here, find)
+            here.setdefault(find(doc_id), []).append(doc_id)
+            added[(band, bucket)] = here
+    # Members of every group that changed: stored members of merged groups, and the new ones.
+    roots = {find(d) for d in todo}
+    touched_groups = {g for g in known if find(g) in roots}
+    members: dict[str, list[str]] = defaultdict(list)
+    if touched_groups:
+        select(con, "_fuse_groups", touched_groups)
+        for doc_id, group in con.execute(
+            "SELECT doc_id, source_group FROM doc_sources JOIN _fuse_groups ON id = source_group"
+        ).fetchall():
+            old_group[doc_id] = group
+            members[find(group)].append(doc_id)
+    for doc_id in todo:
+        members[find(doc_id)].append(doc_id)
+    originals = {
+        root: min(docs_in, key=lambda d: (docs[d].published is None, docs[d].published, d))
+        for root, docs_in in members.items()
+    }
+    need = {o for o in originals.values() if o not in sig}
+    need |= {d for root, ds in members.items() for d in ds if old_group.get(d) != originals[root] and d not in sig}
+    if need:
+        select(con, "_fuse_need", need)
+        for doc_id, values in con.execute(
+            "SELECT doc_id, hashvalues FROM doc_signatures JOIN _fuse_need ON id = doc_id"
+        ).fetchall():
+            stored_sig[doc_id] = np.array(values, dtype=np.uint64)
+    regrouped: set[str] = set()
+    src_rows, dup_rows, drop = [], [], set()
+    for root, docs_in in members.items():
+        original = originals[root]
+        for doc_id in sorted(docs_in):
+            before = old_group.get(doc_id)
+            if before == original and doc_id not in rebuild:
+                continue  # row unchanged
+            if before is not None:
+                drop.add(doc_id)
+            regrouped.add(doc_id)
+            src_rows.append({"doc_id": doc_id, "source_group": original, "is_copy": doc_id != original})
             if doc_id != original:
-                sim = round(float(sigs[doc_id].jaccard(sigs[original])), 4)
-                out.append(Duplicate(doc_id, original, sim))
-    log.info("fuse: %d copies among %d documents", len(out), len(sigs))
-    return sorted(out, key=lambda d: d.doc_id)
+                sim = round(_similarity(signature_of(doc_id), signature_of(original)), 4)
+                dup_rows.append({"doc_id": doc_id, "copy_of": original, "similarity": sim, "method": "minhash"})
+    if drop:
+        select(con, "_fuse_drop", drop)
+        con.execute("DELETE FROM doc_sources WHERE doc_id IN (SELECT id FROM _fuse_drop)")
+        con.execute("DELETE FROM doc_duplicates WHERE doc_id IN (SELECT id FROM _fuse_drop)")
+    insert_rows(con, "doc_sources", src_rows)
+    insert_rows(con, "doc_duplicates", dup_rows)
+    insert_rows(con, "doc_lsh", [
+        {"doc_id": d, "band": band, "bucket": bucket} for d in sorted(keys) for band, bucket in enumerate(keys[d])
+    ], types={"band": pa.int16(), "bucket": pa.int64()})
+    copies = sum(1 for row in src_rows if row["is_copy"])
+    log.info("fuse: %d documents (re)grouped, %d of them copies", len(regrouped), copies)
+    return DuplicateUpdate(regrouped, copies)
+
+
+def _union(parent: dict[str, str], find: Callable[[str], str], a: str, b: str) -> None:
+    ra, rb = find(a), find(b)
+    if ra != rb:
+        parent[max(ra, rb)] = min(ra, rb)
+
+
+def _compact(slot: dict[str, list[str]], find: Callable[[str], str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for label, listed in slot.items():
+        root = find(label)
+        if root in out:
+            big, small = (out[root], listed) if len(out[root]) >= len(listed) else (listed, out[root])
+            big.extend(small)
+            out[root] = big
+        else:
+            out[root] = listed
+    return out
+
+
+def _bucket_members(con: duckdb.DuckDBPyConnection, band: int, bucket: int, group: str, rep: str) -> list[str]:
+    """Stored members of `group` in one bucket other than its representative (rarely needed)."""
+    rows = con.execute(
+        "SELECT l.doc_id FROM doc_lsh l JOIN doc_sources s USING (doc_id) "
+        "WHERE l.band = ? AND l.bucket = ? AND s.source_group = ? AND l.doc_id <> ? ORDER BY l.doc_id",
+        [band, bucket, group, rep],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], types: dict[str, pa.DataType] | None = None
+) -> None:
+    """Insert dict rows by column name through one Arrow table (far faster than executemany)."""
+    if not rows:
+        return
+    if types:
+        arrow = pa.table({k: pa.array([r[k] for r in rows], types.get(k)) for k in rows[0]})
+    else:
+        arrow = pa.Table.from_pylist(rows)
+    con.register("_fuse_rows", arrow)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _fuse_rows")
+    finally:
+        con.unregister("_fuse_rows")

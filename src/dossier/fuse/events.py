@@ -10,7 +10,9 @@ different visits.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -248,3 +250,75 @@ def fuse_events(events: list[EventRow], config: FuseConfig, docs: dict[str, Doc]
     """Cluster and summarise every event; sorted by fused_event_id."""
     fused = [fuse(members, docs) for members in cluster_events(events, config, docs)]
     return sorted(fused, key=lambda f: f.fused_event_id)
+
+
+def _start_key(e: EventRow) -> tuple[dt.date, dt.date, str]:
+    iv = e.interval
+    assert iv is not None
+    return (iv[0], iv[1], e.event_id)
+
+
+def entity_keys(ev: EventRow) -> list[str]:
+    """The canonical entity keys of an event's participants (what can link it to other reports)."""
+    return sorted({p.key for p in ev.actors + ev.targets if p.entity_id})
+
+
+def event_components(events: list[EventRow], config: FuseConfig, docs: dict[str, Doc]) -> dict[str, str]:
+    """Return event_id -> component label (smallest event_id of the component).
+
+    Two events are linked when they have the same type and `negated`, share a canonical
+    participant and their dates could fit one fused event (dated: intervals at most
+    `max_date_gap_days` apart; undated: published at most `unknown_attach_max_days` after a
+    dated one, or within that many days of another undated one). Every fused event lies
+    inside one component and `cluster_events` decides each component from its own events
+    alone, so a refresh re-clusters only the components that new documents touch.
+    """
+    parent = {e.event_id: e.event_id for e in events}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    gap, window = config.max_date_gap_days, config.unknown_attach_max_days
+    blocks: dict[tuple[str, bool, str], list[EventRow]] = defaultdict(list)
+    for ev in events:
+        for key in entity_keys(ev):
+            blocks[(ev.type, ev.negated, key)].append(ev)
+    for _, items in sorted(blocks.items()):
+        dated = sorted((e for e in items if e.interval is not None), key=_start_key)
+        undated = sorted(
+            ((p, e) for e in items if e.interval is None and (p := docs[e.doc_id].published) is not None),
+            key=lambda x: (x[0], x[1].event_id),
+        )
+        # Dated: an interval graph; a sweep in start order with the running end finds its components.
+        end: dt.date | None = None
+        prev: EventRow | None = None
+        for e in dated:
+            iv = e.interval
+            assert iv is not None
+            if prev is not None and end is not None and (iv[0] - end).days <= gap:
+                union(prev.event_id, e.event_id)
+            end = iv[1] if end is None else max(end, iv[1])
+            prev = e
+        starts = [e.interval[0] for e in dated]  # type: ignore[index]
+        longest = max(((e.interval[1] - e.interval[0]).days for e in dated), default=0)  # type: ignore[index]
+        for pub, u in undated:
+            # Dated events overlapping [pub - window, pub + gap].
+            lo = bisect.bisect_left(starts, pub - dt.timedelta(days=window + longest))
+            hi = bisect.bisect_right(starts, pub + dt.timedelta(days=gap))
+            for d in dated[lo:hi]:
+                iv = d.interval
+                assert iv is not None
+                if (iv[0] - pub).days <= gap and (pub - iv[1]).days <= window:
+                    union(u.event_id, d.event_id)
+        for (p1, u1), (p2, u2) in itertools.pairwise(undated):
+            if (p2 - p1).days <= window:
+                union(u1.event_id, u2.event_id)
+    return {e.event_id: find(e.event_id) for e in events}

@@ -165,7 +165,8 @@ def _group(items: list[FigureRow], config: FuseConfig, occasion: bool) -> list[l
     uf = _UnionFind(len(keys))
     for x, i in enumerate(full):
         for j in full[x + 1 :]:
-            if dates_ok(keys[i][1], keys[j][1]) and subject_score(keys[i][0], keys[j][0]) >= config.figure_subject_threshold:
+            similar = subject_score(keys[i][0], keys[j][0]) >= config.figure_subject_threshold
+            if similar and dates_ok(keys[i][1], keys[j][1]):
                 uf.union(i, j)
     comps: dict[int, list[int]] = defaultdict(list)
     for i in full:

@@ -1,10 +1,18 @@
-"""Recompute the cross-source tables (docs/views.md) from the per-article tables.
+"""Bring the cross-source tables (docs/views.md) up to date with the per-article tables.
 
-One set-based pass: read the taking-part documents, events and figures, fuse them in
-memory (sorted, content-derived keys, so the result is independent of document order) and
-replace every fuse table's rows in one transaction. MinHash signatures are cached, so only
-new documents are hashed. When the inputs and settings have not changed since the last
-refresh (`fuse_state.fingerprint`), nothing is recomputed.
+A refresh works on what changed since the last one: documents added (and documents that left,
+superseded by a new version), entities whose canonical form changed, and documents whose
+duplicate group changed. From those it finds the affected units and recomputes only them:
+- duplicate groups, through the LSH buckets of the new documents (`doc_lsh`);
+- event components (events that could fuse: same type, shared canonical participant,
+  compatible dates; `fuse_event_keys`): re-clustered whole, so the result is what a full
+  pass gives;
+- figure blocks (category, unit class, scope; `fuse_figure_keys`): regrouped whole;
+- contradictions of the fused events and series that changed, against their neighbours;
+- dyad rows of the changed fused events and the months they fall in.
+A full refresh (first run, changed settings or logic, `force`) is the same code with every
+document new, so incremental and full results are equal by construction (tests check it).
+When the inputs and settings have not changed (`fuse_state.fingerprint`), nothing is done.
 """
 
 from __future__ import annotations
@@ -12,33 +20,35 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from dossier.errors import StoreError
 from dossier.fuse.config import FuseConfig, load_config
 from dossier.fuse.contradictions import Contradiction, event_contradictions, figure_contradictions
-from dossier.fuse.duplicates import find_duplicates, update_signatures
+from dossier.fuse.duplicates import insert_rows, update_duplicates, update_signatures
 from dossier.fuse.dyads import dyad_events
-from dossier.fuse.events import FusedEvent, fuse_events
-from dossier.fuse.figures import build_series, figure_conflicts
-from dossier.fuse.inputs import load_docs, load_events, load_figures
-from dossier.fuse.records import Doc
+from dossier.fuse.events import FusedEvent, cluster_events, entity_keys, event_components, fuse
+from dossier.fuse.figures import block_key, build_series, figure_conflicts
+from dossier.fuse.inputs import canonical_entities, load_docs, load_events, load_figures, select
+from dossier.fuse.records import Doc, EventRow
 from dossier.settings import Settings, data_path
 
 log = logging.getLogger(__name__)
 
-# Bump when the fusion logic changes, so stores refresh once after an upgrade.
-FUSE_VERSION = "fuse.v1"
+# Bump when the fusion logic changes, so stores recompute fully once after an upgrade.
+FUSE_VERSION = "fuse.v2"
 
 FUSE_TABLES = (
     "doc_duplicates", "doc_sources", "fused_events", "fused_event_members", "fused_event_participants",
     "figure_series", "figure_series_members", "contradictions", "dyad_events", "dyad_monthly",
 )
+# Internal state of the incremental refresh (derived too; emptied by a full refresh).
+STATE_TABLES = ("doc_lsh", "fuse_event_keys", "fuse_figure_keys", "fuse_entity_canon")
 
 _FINGERPRINT_SQL = """
 SELECT
@@ -51,7 +61,9 @@ SELECT
   (SELECT count(*) || ':' || coalesce(bit_xor(hash(event_id, position, evidence_id)), 0) FROM event_evidence),
   (SELECT count(*) || ':' || coalesce(bit_xor(hash(entity_id, name, country, merged_into)), 0) FROM entities),
   (SELECT count(*) || ':' || coalesce(bit_xor(hash(figure_id, value, unit, category, subject, as_of)), 0)
-     FROM figures)
+     FROM figures),
+  (SELECT count(*) || ':' || coalesce(bit_xor(hash(doc_entity_id, entity_id, country)), 0) FROM doc_entities),
+  (SELECT count(*) FROM mentions)
 """
 
 
@@ -69,25 +81,45 @@ class RefreshReport:
     series: int = 0
     contradictions: int = 0
     dyad_events: int = 0
+    mode: str = "full"  # full | incremental
+    new_documents: int = 0
+    events_reclustered: int = 0
+    figures_regrouped: int = 0
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the fuse tables and views when missing (and refresh the view definitions)."""
+    """Create the fuse tables and views when missing; tables of an older layout are dropped first."""
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'fuse_state'"
+    ).fetchall()}
+    if cols and "config" not in cols:
+        # Derived data of an older Dossier: drop it; the next refresh recomputes everything.
+        for view in ("dyad_trend", "timeline", "fused_event_outlets"):
+            con.execute(f"DROP VIEW IF EXISTS {view}")
+        for table in ("fuse_state", "doc_signatures", *FUSE_TABLES, *STATE_TABLES):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(data_path("fuse", "tables.sql").read_text(encoding="utf-8"))
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, config: FuseConfig) -> str:
     """Return a hash of every input the fuse tables depend on, and of the settings."""
     row = con.execute(_FINGERPRINT_SQL).fetchone()
-    blob = "|".join(str(v) for v in (row or ())) + "|" + config.fingerprint + "|" + FUSE_VERSION
+    blob = "|".join(str(v) for v in (row or ())) + "|" + config_key(config)
     return hashlib.sha1(blob.encode()).hexdigest()
+
+
+def config_key(config: FuseConfig) -> str:
+    """Hash of the settings and logic version: when it changes, a refresh is a full one."""
+    return hashlib.sha1(f"{config.fingerprint}|{FUSE_VERSION}".encode()).hexdigest()
 
 
 def refresh(con: duckdb.DuckDBPyConnection, settings: Settings, *, force: bool = False) -> RefreshReport:
     """Bring the fused tables and views up to date with the stored documents.
 
-    Idempotent and deterministic; a no-op when nothing changed since the last refresh
-    (unless `force`). Runs in its own transaction, or inside the caller's when one is open.
+    Incremental (only what new or removed documents touch) unless `force`, the first run or a
+    change of settings asks for a full recompute; both give the same rows. Idempotent and
+    deterministic; a no-op when nothing changed since the last refresh (unless `force`). Runs
+    in its own transaction, or inside the caller's when one is open.
     """
     started = time.perf_counter()
     config = load_config(settings)
@@ -96,13 +128,14 @@ def refresh(con: duckdb.DuckDBPyConnection, settings: Settings, *, force: bool =
     except duckdb.Error as err:
         raise StoreError(f"cannot create the fuse tables ({err}); is the store opened read-only?") from None
     fp = fingerprint(con, config)
-    last = con.execute("SELECT fingerprint FROM fuse_state ORDER BY refreshed_at DESC LIMIT 1").fetchone()
+    last = con.execute("SELECT fingerprint, config FROM fuse_state ORDER BY refreshed_at DESC LIMIT 1").fetchone()
     if not force and last is not None and last[0] == fp:
         log.info("fuse: inputs unchanged since the last refresh; nothing to do")
         return RefreshReport(skipped=True, seconds=time.perf_counter() - started)
+    full = force or last is None or last[1] != config_key(config)
     own = _begin(con)
     try:
-        report = _recompute(con, config, fp, started)
+        report = _Update(con, config, full).run(fp, started)
         if own:
             con.execute("COMMIT")
     except BaseException:
@@ -121,68 +154,310 @@ def _begin(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def _recompute(con: duckdb.DuckDBPyConnection, config: FuseConfig, fp: str, started: float) -> RefreshReport:
-    docs = load_docs(con)
-    hashed = update_signatures(con, docs, config)
-    dups = find_duplicates(con, docs, config)
-    copy_of = {d.doc_id: d.copy_of for d in dups}
-    source_group = {d: copy_of.get(d, d) for d in docs}
-    events = load_events(con, docs)
-    fused = fuse_events(events, config, docs)
-    figures = load_figures(con, docs)
-    series = build_series(figures, config)
-    contras = event_contradictions(fused, config, docs, source_group)
-    contras += figure_contradictions(figure_conflicts(series, config, source_group, docs), docs)
-    contras.sort(key=lambda c: c.contradiction_id)
-    dyads = dyad_events(fused, config)
+def _ids(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> set[str]:
+    return {r[0] for r in con.execute(sql, list(params)).fetchall()}
 
-    for table in FUSE_TABLES:
-        con.execute(f"DELETE FROM {table}")
-    _insert(con, "doc_duplicates", [
-        {"doc_id": d.doc_id, "copy_of": d.copy_of, "similarity": d.similarity, "method": "minhash"} for d in dups
-    ])
-    _insert(con, "doc_sources", [
-        {"doc_id": d, "source_group": source_group[d], "is_copy": d in copy_of} for d in sorted(docs)
-    ])
-    _write_events(con, fused, docs, copy_of, config)
-    _write_series(con, series, docs, source_group)
-    _write_contradictions(con, contras)
-    _insert(con, "dyad_events", [
-        {"fused_event_id": d.fused_event_id, "level": d.level, "actor": d.actor, "actor_name": d.actor_name,
-         "target": d.target, "target_name": d.target_name, "month": d.month, "type": d.type, "mode": d.mode,
-         "quad_class": d.quad_class, "weight": d.weight}
-        for d in dyads
-    ])
-    con.execute(
-        "INSERT INTO dyad_monthly SELECT level, actor, any_value(actor_name), target, any_value(target_name), "
-        "month, type, count(*), round(sum(weight), 4) FROM dyad_events GROUP BY level, actor, target, month, type"
-    )
-    seconds = time.perf_counter() - started
-    con.execute("DELETE FROM fuse_state")
-    con.execute(
-        "INSERT INTO fuse_state (fingerprint, seconds, n_documents, n_events, n_fused_events) VALUES (?, ?, ?, ?, ?)",
-        [fp, seconds, len(docs), len(events), len(fused)],
-    )
-    return RefreshReport(
-        skipped=False, seconds=seconds, documents=len(docs), hashed=hashed, copies=len(dups), events=len(events),
-        fused_events=len(fused), series=len(series), contradictions=len(contras), dyad_events=len(dyads),
-    )
+
+class _Update:
+    """One refresh: find what changed, recompute the affected units, replace their rows."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, config: FuseConfig, full: bool) -> None:
+        self.con, self.config, self.full = con, config, full
+
+    def run(self, fp: str, started: float) -> RefreshReport:
+        con = self.con
+        if self.full:
+            for table in (*FUSE_TABLES, *STATE_TABLES):
+                con.execute(f"DELETE FROM {table}")
+        docs = load_docs(con)
+        self.docs = docs
+        previous = _ids(con, "SELECT doc_id FROM doc_sources")
+        new, removed = set(docs) - previous, previous - set(docs)
+        hashed = update_signatures(con, docs, self.config)
+        dup = update_duplicates(con, docs, new, removed, self.config)
+        self.source_group = dict(con.execute("SELECT doc_id, source_group FROM doc_sources").fetchall())
+        self.canon = canonical_entities(con)
+        changed_entities = self._update_canon()
+        n_events, fused_new, fused_gone = self._events(new, removed, dup.regrouped, changed_entities)
+        self._event_contradictions(fused_new, fused_gone)
+        self._dyads(fused_new, fused_gone)
+        n_figures = self._figures(new, removed, dup.regrouped, changed_entities)
+        seconds = time.perf_counter() - started
+        totals = con.execute(
+            "SELECT 0, (SELECT count(DISTINCT event_id) FROM fuse_event_keys), (SELECT count(*) FROM fused_events), "
+            "(SELECT count(*) FROM figure_series), (SELECT count(*) FROM contradictions), "
+            "(SELECT count(*) FROM dyad_events), (SELECT count(*) FROM doc_duplicates)"
+        ).fetchone()
+        assert totals is not None
+        con.execute("DELETE FROM fuse_state")
+        con.execute(
+            "INSERT INTO fuse_state (fingerprint, seconds, n_documents, n_events, n_fused_events, config, mode) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [fp, seconds, len(docs), totals[1], totals[2], config_key(self.config),
+             "full" if self.full else "incremental"],
+        )
+        return RefreshReport(
+            skipped=False, seconds=seconds, documents=len(docs), hashed=hashed, copies=totals[6],
+            events=totals[1], fused_events=totals[2], series=totals[3], contradictions=totals[4],
+            dyad_events=totals[5], mode="full" if self.full else "incremental", new_documents=len(new),
+            events_reclustered=n_events, figures_regrouped=n_figures,
+        )
+
+    # -- entities ---------------------------------------------------------------------------
+    def _update_canon(self) -> set[str]:
+        """Store the canonical form of every entity; return the entity_ids whose form changed."""
+        con = self.con
+        before = {r[0]: tuple(r[1:]) for r in con.execute(
+            "SELECT entity_id, canon_id, name, country FROM fuse_entity_canon"
+        ).fetchall()}
+        changed = {e for e, v in self.canon.items() if before.get(e) != v} | (set(before) - set(self.canon))
+        if changed:
+            select(con, "_fuse_ent", changed)
+            con.execute("DELETE FROM fuse_entity_canon WHERE entity_id IN (SELECT id FROM _fuse_ent)")
+            insert_rows(con, "fuse_entity_canon", [
+                {"entity_id": e, "canon_id": v[0], "name": v[1], "country": v[2]}
+                for e in sorted(changed) if (v := self.canon.get(e)) is not None
+            ])
+        return set() if self.full else changed
+
+    # -- events -------------------------------------------------------------------------------
+    def _events(
+        self, new: set[str], removed: set[str], regrouped: set[str], entities: set[str]
+    ) -> tuple[int, list[FusedEvent], set[str]]:
+        con, config, docs = self.con, self.config, self.docs
+        if self.full:
+            events = load_events(con, docs, canon=self.canon)
+            affected_old: set[str] = set()
+            gone: set[str] = set()
+        else:
+            select(con, "_fuse_docs", new | regrouped)
+            seeds = _ids(con, "SELECT event_id FROM events JOIN _fuse_docs ON id = doc_id")
+            if entities:
+                select(con, "_fuse_ent", entities)
+                seeds |= _ids(con, "SELECT DISTINCT event_id FROM event_participants JOIN _fuse_ent ON id = entity_id")
+            select(con, "_fuse_docs", removed | regrouped)
+            gone_events = _ids(con, "SELECT event_id FROM fuse_event_keys JOIN _fuse_docs ON id = doc_id")
+            seed_rows = load_events(con, docs, seeds, canon=self.canon)
+            select(con, "_fuse_evs", seeds | gone_events)
+            comps = _ids(con, "SELECT DISTINCT comp FROM fuse_event_keys JOIN _fuse_evs ON id = event_id")
+            comps |= self._adjacent_components(seed_rows)
+            select(con, "_fuse_comps", comps)
+            members = _ids(con, "SELECT event_id FROM fuse_event_keys JOIN _fuse_comps ON id = comp")
+            affected_old = members | gone_events | seeds
+            select(con, "_fuse_evs", affected_old)
+            gone = _ids(con, "SELECT DISTINCT fused_event_id FROM fused_event_members JOIN _fuse_evs ON id = event_id")
+            known = {e.event_id for e in seed_rows}
+            events = seed_rows + load_events(con, docs, (members - known) - gone_events, canon=self.canon)
+            con.execute("DELETE FROM fuse_event_keys WHERE event_id IN (SELECT id FROM _fuse_evs)")
+            if gone:
+                select(con, "_fuse_fe", gone)
+                for table in ("fused_events", "fused_event_members", "fused_event_participants"):
+                    con.execute(f"DELETE FROM {table} WHERE fused_event_id IN (SELECT id FROM _fuse_fe)")
+        comp = event_components(events, config, docs)
+        by_comp: dict[str, list[EventRow]] = defaultdict(list)
+        for ev in events:
+            by_comp[comp[ev.event_id]].append(ev)
+        fused: list[FusedEvent] = []
+        for label in sorted(by_comp):
+            fused.extend(fuse(members, docs) for members in cluster_events(by_comp[label], config, docs))
+        fused.sort(key=lambda f: f.fused_event_id)
+        self._write_keys(events, comp)
+        _write_events(con, fused, docs, self.source_group, config)
+        # A fused event recomputed with the same members keeps its id: it is both gone and new.
+        return len(events), fused, gone
+
+    def _write_keys(self, events: list[EventRow], comp: dict[str, str]) -> None:
+        rows = []
+        for ev in events:
+            iv = ev.interval
+            pub = self.docs[ev.doc_id].published
+            for key in entity_keys(ev) or [None]:
+                rows.append({
+                    "event_id": ev.event_id, "doc_id": ev.doc_id, "comp": comp[ev.event_id], "type": ev.type,
+                    "negated": ev.negated, "ekey": key, "lo": iv[0] if iv else None, "hi": iv[1] if iv else None,
+                    "pub": pub,
+                })
+        insert_rows(self.con, "fuse_event_keys", rows)
+
+    def _adjacent_components(self, seeds: list[EventRow]) -> set[str]:
+        """Components of stored events that a seed event could join (same block, dates that fit)."""
+        rows = []
+        for ev in seeds:
+            iv = ev.interval
+            for key in entity_keys(ev):
+                rows.append({"type": ev.type, "negated": ev.negated, "ekey": key, "lo": iv[0] if iv else None,
+                             "hi": iv[1] if iv else None, "pub": self.docs[ev.doc_id].published})
+        if not rows:
+            return set()
+        con = self.con
+        con.execute("CREATE OR REPLACE TEMP TABLE _fuse_seed_keys (type VARCHAR, negated BOOLEAN, ekey VARCHAR, "
+                    "lo DATE, hi DATE, pub DATE)")
+        insert_rows(con, "_fuse_seed_keys", rows)
+        g, w = self.config.max_date_gap_days, self.config.unknown_attach_max_days
+        return _ids(con, f"""
+            SELECT DISTINCT k.comp FROM _fuse_seed_keys n JOIN fuse_event_keys k
+              ON k.type = n.type AND k.negated = n.negated AND k.ekey = n.ekey
+            WHERE (n.lo IS NOT NULL AND k.lo IS NOT NULL AND k.lo - n.hi <= {g} AND n.lo - k.hi <= {g})
+               OR (n.lo IS NOT NULL AND k.lo IS NULL AND k.pub IS NOT NULL
+                   AND n.lo - k.pub <= {g} AND k.pub - n.hi <= {w})
+               OR (n.lo IS NULL AND n.pub IS NOT NULL AND k.lo IS NOT NULL
+                   AND k.lo - n.pub <= {g} AND n.pub - k.hi <= {w})
+               OR (n.lo IS NULL AND n.pub IS NOT NULL AND k.lo IS NULL AND k.pub IS NOT NULL
+                   AND abs(k.pub - n.pub) <= {w})
+        """)
+
+    def _stored_fused(self, ids: set[str]) -> list[FusedEvent]:
+        """Rebuild stored fused events from their members (fuse() is deterministic)."""
+        if not ids:
+            return []
+        con = self.con
+        select(con, "_fuse_fe", ids)
+        members: dict[str, list[str]] = defaultdict(list)
+        for fid, eid in con.execute(
+            "SELECT fused_event_id, event_id FROM fused_event_members JOIN _fuse_fe ON id = fused_event_id"
+        ).fetchall():
+            members[fid].append(eid)
+        rows = {e.event_id: e for e in load_events(con, self.docs, {e for m in members.values() for e in m},
+                                                     canon=self.canon)}
+        return [fuse([rows[e] for e in m if e in rows], self.docs) for _, m in sorted(members.items())]
+
+    # -- contradictions between fused events ----------------------------------------------------
+    def _event_contradictions(self, fused_new: list[FusedEvent], gone: set[str]) -> int:
+        con, config = self.con, self.config
+        if self.full:
+            contras = event_contradictions(fused_new, config, self.docs, self.source_group)
+            _write_contradictions(con, contras)
+            return len(contras)
+        new_ids = {f.fused_event_id for f in fused_new}
+        stale = gone | new_ids
+        if stale:
+            select(con, "_fuse_fe", stale)
+            con.execute(
+                "DELETE FROM contradictions WHERE kind IN ('event_negation', 'event_date') AND "
+                "(list_has_any(a_ids, (SELECT list(id) FROM _fuse_fe)) OR "
+                "list_has_any(b_ids, (SELECT list(id) FROM _fuse_fe)))"
+            )
+        if not fused_new:
+            return 0
+        # Neighbours: stored fused events of the same type sharing a participant, with dates
+        # close enough for a denial or a date conflict (undated ones always).
+        rows = []
+        for fe in fused_new:
+            iv = fe.interval
+            for p in fe.actors + fe.targets:
+                rows.append({"type": fe.type, "key": p.key, "lo": iv[0] if iv else None, "hi": iv[1] if iv else None})
+        con.execute("CREATE OR REPLACE TEMP TABLE _fuse_seed_fe (type VARCHAR, key VARCHAR, lo DATE, hi DATE)")
+        insert_rows(con, "_fuse_seed_fe", rows)
+        reach = max(config.date_conflict_max_days, config.max_date_gap_days) + 1
+        near = _ids(con, f"""
+            SELECT DISTINCT f.fused_event_id FROM _fuse_seed_fe n
+            JOIN fused_event_participants p ON p.entity_key = n.key
+            JOIN fused_events f ON f.fused_event_id = p.fused_event_id AND f.type = n.type
+            WHERE n.lo IS NULL OR f.date_start IS NULL
+               OR (f.date_start - n.hi <= {reach} AND n.lo - f.date_end <= {reach})
+        """) - new_ids
+        neighbours = self._stored_fused(near)
+        contras = [
+            c for c in event_contradictions(fused_new + neighbours, config, self.docs, self.source_group)
+            if set(c.a.ids) & new_ids or set(c.b.ids) & new_ids
+        ]
+        _write_contradictions(con, contras)
+        return len(contras)
+
+    # -- dyads --------------------------------------------------------------------------------------
+    def _dyads(self, fused_new: list[FusedEvent], gone: set[str]) -> int:
+        con = self.con
+        new_ids = {f.fused_event_id for f in fused_new}
+        if not self.full and (gone | new_ids):
+            select(con, "_fuse_fe", gone | new_ids)
+            con.execute("CREATE OR REPLACE TEMP TABLE _fuse_dyad_keys AS SELECT DISTINCT level, actor, target, "
+                        "month, type FROM dyad_events JOIN _fuse_fe ON id = fused_event_id")
+            con.execute("DELETE FROM dyad_events WHERE fused_event_id IN (SELECT id FROM _fuse_fe)")
+        dyads = dyad_events(fused_new, self.config)
+        _insert(con, "dyad_events", [
+            {"fused_event_id": d.fused_event_id, "level": d.level, "actor": d.actor, "actor_name": d.actor_name,
+             "target": d.target, "target_name": d.target_name, "month": d.month, "type": d.type, "mode": d.mode,
+             "quad_class": d.quad_class, "weight": d.weight}
+            for d in dyads
+        ])
+        aggregate = (
+            "SELECT level, actor, min(actor_name), target, min(target_name), month, type, count(*), "
+            "round(sum(weight), 4) FROM dyad_events {where} GROUP BY level, actor, target, month, type"
+        )
+        if self.full:
+            con.execute("INSERT INTO dyad_monthly " + aggregate.format(where=""))
+            return len(dyads)
+        if not (gone | new_ids):
+            return 0
+        con.execute("INSERT INTO _fuse_dyad_keys SELECT DISTINCT level, actor, target, month, type FROM dyad_events "
+                    "JOIN _fuse_fe ON id = fused_event_id")
+        con.execute(
+            "DELETE FROM dyad_monthly USING _fuse_dyad_keys k WHERE dyad_monthly.level = k.level AND "
+            "dyad_monthly.actor = k.actor AND dyad_monthly.target = k.target AND dyad_monthly.month = k.month "
+            "AND dyad_monthly.type = k.type"
+        )
+        con.execute("INSERT INTO dyad_monthly " + aggregate.format(
+            where="SEMI JOIN _fuse_dyad_keys k USING (level, actor, target, month, type)"
+        ))
+        return len(dyads)
+
+    # -- figures ------------------------------------------------------------------------------------
+    def _figures(
+        self, new: set[str], removed: set[str], regrouped: set[str], entities: set[str]
+    ) -> int:
+        con, config, docs = self.con, self.config, self.docs
+        share = config.context_min_share
+        if self.full:
+            figures = load_figures(con, docs, min_share=share)
+        else:
+            select(con, "_fuse_docs", new | regrouped)
+            seeds = _ids(con, "SELECT figure_id FROM figures JOIN _fuse_docs ON id = doc_id")
+            if entities:
+                # A figure's context comes from its document's places: re-read documents naming them.
+                select(con, "_fuse_ent", entities)
+                seeds |= _ids(con, "SELECT f.figure_id FROM figures f WHERE f.doc_id IN (SELECT doc_id FROM "
+                                   "doc_entities JOIN _fuse_ent ON id = entity_id)")
+            select(con, "_fuse_docs", removed | regrouped)
+            gone_figs = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_docs ON id = doc_id")
+            seed_rows = load_figures(con, docs, seeds, min_share=share)
+            blocks = {block_key(f, config) for f in seed_rows}
+            select(con, "_fuse_figs", seeds | gone_figs)
+            blocks |= _ids(con, "SELECT DISTINCT block FROM fuse_figure_keys JOIN _fuse_figs ON id = figure_id")
+            select(con, "_fuse_blocks", blocks)
+            members = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_blocks ON id = block")
+            affected = members | seeds | gone_figs
+            select(con, "_fuse_figs", affected)
+            stale_series = _ids(con, "SELECT DISTINCT series_id FROM figure_series_members JOIN _fuse_figs "
+                                     "ON id = figure_id")
+            known = {f.figure_id for f in seed_rows}
+            figures = seed_rows + load_figures(con, docs, (members - known) - gone_figs, min_share=share)
+            con.execute("DELETE FROM fuse_figure_keys WHERE figure_id IN (SELECT id FROM _fuse_figs)")
+            con.execute(
+                "DELETE FROM contradictions WHERE kind = 'figure_value' AND "
+                "(list_has_any(a_ids, (SELECT list(id) FROM _fuse_figs)) OR "
+                "list_has_any(b_ids, (SELECT list(id) FROM _fuse_figs)))"
+            )
+            if stale_series:
+                select(con, "_fuse_series", stale_series)
+                for table in ("figure_series", "figure_series_members"):
+                    con.execute(f"DELETE FROM {table} WHERE series_id IN (SELECT id FROM _fuse_series)")
+        figures.sort(key=lambda f: f.figure_id)
+        insert_rows(con, "fuse_figure_keys", [
+            {"figure_id": f.figure_id, "doc_id": f.doc_id, "block": block_key(f, config)} for f in figures
+        ])
+        series = build_series(figures, config)
+        _write_series(con, series, docs, self.source_group)
+        contras = figure_contradictions(figure_conflicts(series, config, self.source_group, docs), docs)
+        _write_contradictions(con, contras)
+        return len(figures)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert dict rows by column name through one Arrow table (far faster than executemany)."""
-    if not rows:
-        return
-    arrow = pa.Table.from_pylist(list(rows))
-    con.register("_fuse_rows", arrow)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _fuse_rows")
-    finally:
-        con.unregister("_fuse_rows")
+    insert_rows(con, table, list(rows))
 
 
 def _write_events(
-    con: duckdb.DuckDBPyConnection, fused: list[FusedEvent], docs: dict[str, Doc], copy_of: dict[str, str],
+    con: duckdb.DuckDBPyConnection, fused: list[FusedEvent], docs: dict[str, Doc], source_group: dict[str, str],
     config: FuseConfig,
 ) -> None:
     ev_rows, member_rows, part_rows = [], [], []
@@ -200,7 +475,7 @@ def _write_events(
             "actors": [p.name for p in fe.actors], "actor_ids": [p.key for p in fe.actors],
             "targets": [p.name for p in fe.targets], "target_ids": [p.key for p in fe.targets],
             "sources": list(fe.sources), "n_mentions": len(fe.members), "n_documents": len(fe.doc_ids),
-            "n_sources": len({copy_of.get(d, d) for d in fe.doc_ids}),
+            "n_sources": len({source_group.get(d, d) for d in fe.doc_ids}),
             "documents": list(dict.fromkeys(docs[d].name for d in fe.doc_ids)), "doc_ids": list(fe.doc_ids),
             "outlets": sorted({o for d in fe.doc_ids if (o := docs[d].outlet)}),
             "first_reported": fe.first_reported, "first_doc_id": fe.first_doc_id,
@@ -213,7 +488,7 @@ def _write_events(
                 "fused_event_id": fe.fused_event_id, "event_id": m.event_id, "doc_id": m.doc_id,
                 "document": doc.name, "outlet": doc.outlet, "published_date": doc.published, "date": m.date,
                 "precision": m.precision, "negated": m.negated, "evidence_id": m.evidence_id,
-                "evidence": m.evidence, "is_copy": m.doc_id in copy_of,
+                "evidence": m.evidence, "is_copy": source_group.get(m.doc_id, m.doc_id) != m.doc_id,
             })
         for role, parties in (("actor", fe.actors), ("target", fe.targets)):
             for i, p in enumerate(parties):

@@ -49,6 +49,7 @@ EVENT_HEADS = {"day", "conference", "summit", "forum", "war", "games", "olympics
 _MIL_OWNER = re.compile(r"\b([A-Z][\w-]+(?: [A-Z][\w-]+)?)(?:'s|’s)? (?:ruling |new |military )*"
                         r"(?:junta|regime|army|armed forces|military)\b")
 _WORD = re.compile(r"\w+")
+PLACE_NOUNS = {"town", "city", "village", "capital", "region", "province", "district", "state", "port"}
 PRONOUNS = {"he", "him", "his", "she", "her"}
 STOP_INITIALS = {"of", "and", "the", "for", "in", "on", "de", "&"}
 POSSESSIVE = {"'s", "’s", "'", "’"}
@@ -296,7 +297,14 @@ class EntityFinder:
                 c.person_cue = True
             may_be_city = c.label in {"GPE", "PERSON", "LOC", "ORG"} and not c.text.isupper()
             city = self.gz.city(c.text) if may_be_city else None
-            if city is not None and not c.person_cue and (c.label == "GPE" or city.population > 100_000):
+            # A small town needs a place context: "in Moura", "the town of Moura".
+            prev = [doc[i].lower_ for i in range(max(0, c.ts - 2), c.ts)]
+            named_place = len(prev) == 2 and prev[1] == "of" and prev[0] in PLACE_NOUNS
+            placed = bool(prev) and (prev[-1] in PLACE_PREPS or named_place)
+            if named_place and city is None and c.label == "ORG" and len(words) == 1:
+                c.label = "GPE"  # a town too small for the gazetteer: a place, country unknown
+                continue
+            if city is not None and not c.person_cue and (c.label == "GPE" or city.population > 100_000 or placed):
                 c.label, c.country = "GPE", city.country
                 continue
             if c.person_cue and c.label in {"ORG", "PERSON", "GPE"}:
@@ -446,8 +454,9 @@ class EntityFinder:
 
     def _apposition(self, doc: Doc, c: Cand, np: Span, head: Token, extra: list[Cand],
                     by_tok: dict[int, Cand]) -> None:
-        if len(np) > 14 or head.pos_ not in {"NOUN", "PROPN"}:
-            return
+        if len(np) > 14 or head.pos_ not in {"NOUN", "PROPN"} or head.ent_type_ in {
+                "DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY"}:
+            return  # "SEOUL, Sept 14 (AP)": a dateline, not a description
         extra.append(self._alias_cand(doc, c, np.start, np.end, "descriptor", "appos"))
         words = np.text
         if np[0].lower_ in {"the", "a", "an"}:

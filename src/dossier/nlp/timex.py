@@ -47,7 +47,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("weekday", re.compile(rf"\b(?:(?P<rel>last|this|next|on|previous)\s+)?(?P<wd>{_WD})\b", re.I)),
     ("relative-day", re.compile(r"\b(?P<word>yesterday|today|tomorrow)\b", re.I)),
     ("relative-period", re.compile(
-        r"\b(?P<mod>earlier|later|late|early)?\s*(?P<rel>last|this|next|past|previous|coming)\s+"
+        r"\b(?:(?P<mod>earlier|later|late|early)\s+)?(?P<rel>last|this|next|past|previous|coming)\s+"
         r"(?P<unit>week|month|year)\b", re.I)),
     ("ago", re.compile(r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
                        r"(?P<unit>day|week|month|year)s?\s+ago\b", re.I)),
@@ -109,6 +109,9 @@ def find_timexes(text: str, published: PublishedDate, doc: Doc | None = None) ->
             if got is None:
                 continue
             value, precision, rule_name = got
+            last = text[s:e - 1].split()[-1] if text[e - 1] == "." else ""
+            if last.lower() in MONTHS and len(last) > 4:
+                e -= 1  # "in March." ends a sentence; "Feb." keeps its abbreviation point
             taken[s:e] = b"\x01" * (e - s)
             out.append(TimeExpression(s, e, text[s:e], value, precision, rule_name))
     out.sort(key=lambda t: t.start)

@@ -9,7 +9,9 @@ CREATE TABLE IF NOT EXISTS fuse_state (
     seconds         DOUBLE NOT NULL,       -- wall time of that refresh
     n_documents     INTEGER NOT NULL,
     n_events        INTEGER NOT NULL,
-    n_fused_events  INTEGER NOT NULL
+    n_fused_events  INTEGER NOT NULL,
+    config          VARCHAR NOT NULL,      -- hash of the fuse settings and logic version: a change recomputes all
+    mode            VARCHAR NOT NULL       -- full | incremental
 );
 
 -- MinHash signature per document body (cache: a document is hashed once per parameter set).
@@ -18,6 +20,47 @@ CREATE TABLE IF NOT EXISTS doc_signatures (
     params      VARCHAR NOT NULL,          -- "num_perm/seed/shingle_words": a change re-hashes
     n_shingles  INTEGER NOT NULL,
     hashvalues  UBIGINT[] NOT NULL
+);
+
+-- LSH index of the signatures: one row per document and band (bucket = hash of the band's
+-- values). Documents sharing a bucket are duplicate candidates; a new document is looked up
+-- by a join on its buckets.
+CREATE TABLE IF NOT EXISTS doc_lsh (
+    doc_id      VARCHAR NOT NULL,
+    band        SMALLINT NOT NULL,
+    bucket      BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS doc_lsh_bucket ON doc_lsh (band, bucket);
+
+-- Fusion components (internal): one row per event and canonical participant; `comp` is the
+-- component of events that could fuse (see fuse/events.py), re-clustered when touched.
+CREATE TABLE IF NOT EXISTS fuse_event_keys (
+    event_id    VARCHAR NOT NULL,
+    doc_id      VARCHAR NOT NULL,
+    comp        VARCHAR NOT NULL,
+    type        VARCHAR NOT NULL,
+    negated     BOOLEAN NOT NULL,
+    ekey        VARCHAR,                   -- NULL: no canonical participant (a component alone)
+    lo          DATE,
+    hi          DATE,
+    pub         DATE
+);
+
+-- Figure blocks (internal): category|unit class|scope of every figure; a block is regrouped
+-- when one of its figures changes.
+CREATE TABLE IF NOT EXISTS fuse_figure_keys (
+    figure_id   VARCHAR PRIMARY KEY,
+    doc_id      VARCHAR NOT NULL,
+    block       VARCHAR NOT NULL
+);
+
+-- Canonical entity of every entity at the last refresh (internal): a changed merge or name
+-- re-fuses the events of the entities it touches.
+CREATE TABLE IF NOT EXISTS fuse_entity_canon (
+    entity_id   VARCHAR PRIMARY KEY,
+    canon_id    VARCHAR NOT NULL,
+    name        VARCHAR NOT NULL,
+    country     VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS doc_duplicates (
