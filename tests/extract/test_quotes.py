@@ -165,3 +165,46 @@ def test_quotes_reported_speech_only_when_enabled(models, settings):  # type: ig
     on = QuoteExtractor(Settings(values=values, extra_files=settings.extra_files)).extract(parsed)
     assert [(q.speaker.name, q.direct) for q in on] == [("Penny Wong", False)]
     assert "Australia would reopen its embassy" in on[0].text
+
+
+def test_quotes_he_said_follows_the_attribution_chain(quotes):  # type: ignore[no-untyped-def]
+    # the last person named (inside the reported clause) is not the one speaking
+    body = ('Canadian Prime Minister Justin Trudeau said Meng Wanzhou had "broken no law" and that Ottawa was '
+            'working for the release of its citizens. "Diplomacy is not a weapon," he said.')
+    assert [name for name, _ in rows(quotes(body))] == ["Justin Trudeau", "Justin Trudeau"]
+
+
+SPEAKER_CASES = [  # body, speaker
+    ("“These are deeply disturbing reports,” UN High Commissioner for Refugees Karl Brenner said in a statement.",
+     "Karl Brenner"),
+    ("Japan's defence ministry said the patrols were “purely defensive in nature”.", "Japan's defence ministry"),
+    ("French ambassador Nicolas de Riviere said the vote showed that “the council stands firm” on the issue.",
+     "Nicolas de Riviere"),
+    ("The UN Human Rights Council adopted a text on Friday.\n\nThe resolution “strongly condemns the use of force "
+     "against peaceful protesters”, wording that several states had opposed.", "UN Human Rights Council"),
+]
+
+
+@pytest.mark.parametrize("body, speaker", SPEAKER_CASES)
+def test_quotes_speaker_is_the_person_body_or_document_owner(quotes, body, speaker):  # type: ignore[no-untyped-def]
+    assert [name for name, _ in rows(quotes(body))] == [speaker]
+
+
+ATTITUDE_CASES = [  # the speaker's attitude: praise, defence, appeals, criticism
+    ("“The exercises do not pose a threat to our neighbours,” Defence Minister Richard Marles said.", "support"),
+    ("“Open the border crossings and feed the children,” Secretary-General Kofi Annan told the council.", "request"),
+    ("Polish President Andrzej Duda called the vote “a clear signal of unity” and urged allies to do more.",
+     "support"),
+    ("“We will keep pressing for Maria's release,” the paper's editor John Smith said.", "support"),
+    ("“Moscow has isolated itself,” British Foreign Secretary James Cleverly said.", "condemn"),
+    ("Asked by reporters whether Beijing would help, Chinese Premier Li Qiang said: “We are old friends and good "
+     "neighbours.”", "support"),
+    ("Kremlin spokesman Dmitry Peskov said such talks must be held “in complete secrecy”.", "neutral"),
+    ("“The shipments were deliberately aimed against civilians,” Foreign Minister Dmytro Kuleba said.", "condemn"),
+]
+
+
+@pytest.mark.parametrize("body, stance", ATTITUDE_CASES)
+def test_quotes_stance_from_the_speakers_attitude(quotes, body, stance):  # type: ignore[no-untyped-def]
+    (quote,) = quotes(body)
+    assert quote.stance == stance

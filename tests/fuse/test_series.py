@@ -38,7 +38,8 @@ ARTICLES = [
          "At least 320 people have been killed in the crackdown on dissent since the Feb. 1 coup, groups say.",
          ["Russia", "Moscow", "Myanmar"],
          [_fig(320, "people", "killed", "people killed in the crackdown on dissent since the Feb. 1 coup",
-               "2021-03-26", "At least 320 people have been killed in the crackdown on dissent since the Feb. 1 coup")]),
+               "2021-03-26",
+               "At least 320 people have been killed in the crackdown on dissent since the Feb. 1 coup")]),
     _art("paper_b.txt", "2021-06-28",
          "YANGON - Myanmar's junta chief flew to Russia. At least 883 people have been killed, the AAPP said. "
          "Security forces killed 40 people in Yangon on Sunday, witnesses said.",
@@ -84,7 +85,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def series_store(tmp_path_factory: pytest.TempPathFactory, settings: Any, store_builder: Any) -> Path:
-    path = store_builder(tmp_path_factory.mktemp("series") / "s.duckdb", spec={"entities": ENTITIES,
+    path: Path = store_builder(tmp_path_factory.mktemp("series") / "s.duckdb", spec={"entities": ENTITIES,
                                                                              "articles": ARTICLES})
     con = open_store(path)
     refresh(con, settings)
@@ -102,7 +103,7 @@ def _series_of(path: Path) -> dict[float, str]:
 
 MUST_JOIN = [  # values that are one measure, and why
     ((320, 883, 5280), "one country's death toll: 'people killed ... since the coup', 'people killed', "
-                       "'civilians in Myanmar killed' in stories datelined Moscow and Yangon"),
+     "'civilians in Myanmar killed' in stories datelined Moscow and Yangon"),
     ((900, 3900), "Sudan's toll: a subject naming a month and a bare one"),
     ((40, 38), "one day's toll reported by two papers"),
 ]

@@ -14,7 +14,7 @@ from datetime import date
 
 import py3langid
 
-from dossier.clean.dates import _FIRST_PUBLISHED, DateEvidence, DateFinder, find_mentions
+from dossier.clean.dates import FIRST_PUBLISHED, DateEvidence, DateFinder, find_mentions
 from dossier.clean.htmlpath import align, extract_page, relearn
 from dossier.clean.lines import BODY_KINDS, Line, LineClassifier, split_lines
 from dossier.clean.outlets import OutletFinder, authors_from_bylines, compose_outlet, domain_of
@@ -26,6 +26,7 @@ from dossier.ingest.records import RawDocument
 from dossier.settings import Settings
 
 log = logging.getLogger(__name__)
+
 
 class Cleaner:
     """Turns raw documents into clean articles; one per process (data files loaded once)."""
@@ -128,7 +129,7 @@ class Cleaner:
                 body=body,
                 printed=self._printed_text(doc, lines, cut),
                 other_text=[ln.text for ln in dropped if ln.kind in ("caption", "image")],
-                first_published=next((ln.text for ln in lines if _FIRST_PUBLISHED.search(ln.text)), None),
+                first_published=next((ln.text for ln in lines if FIRST_PUBLISHED.search(ln.text)), None),
                 day_first=self._day_first(site),
                 today=today,
             )
@@ -229,7 +230,7 @@ class Cleaner:
                 body=body,
                 printed=printed,
                 other_text=[ln.text for ln in dropped if ln.kind in ("caption", "image")] + list(page.image_names),
-                first_published=next((ln.text for ln in page.lines if _FIRST_PUBLISHED.search(ln.text)), None),
+                first_published=next((ln.text for ln in page.lines if FIRST_PUBLISHED.search(ln.text)), None),
                 day_first=self._day_first(site),
                 today=today,
             )

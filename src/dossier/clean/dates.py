@@ -71,7 +71,7 @@ _NEWS_RELATIVE = re.compile(
 _DATELINE = re.compile(
     rf"^[^\n.]{{0,40}}?\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:,\s*{_YEAR})?\s*(?:\([^)]{{2,40}}\))?\s*(?:\.?\s*[-–—:]|\.-)"
 )
-_FIRST_PUBLISHED = re.compile(r"\b(?:first|originally) published\b(?:\s+(?:on|in))?\s*:?\s*", re.IGNORECASE)
+FIRST_PUBLISHED = re.compile(r"\b(?:first|originally) published\b(?:\s+(?:on|in))?\s*:?\s*", re.IGNORECASE)
 _FILE_DATE = re.compile(
     r"(?<!\d)(?:(?P<a>(?:19|20)\d\d)[-_/]?(?P<b>[01]\d)[-_/]?(?P<c>[0-3]\d)|(?P<x>[0-3]\d)(?P<y>[0-3]\d)(?P<z>(?:19|20)\d\d))(?!\d)"
 )

@@ -21,7 +21,7 @@ def _table(title: str, results: list, keys: tuple[str, ...]) -> Table:  # type: 
     table.add_column("system")
     for key in keys:
         table.add_column(key, justify="right")
-    table.add_column("s", justify="right")
+    table.add_column("CPU s", justify="right")
     for r in results:
         table.add_row(r.name, *(f"{r.scores[k]:.4f}" for k in keys), f"{r.seconds:.1f}")
     return table

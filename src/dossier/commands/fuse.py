@@ -80,9 +80,14 @@ def register(app: typer.Typer) -> None:
     @app.command("fuse")
     def fuse_cli(
         db: DbOpt,
-        force: Annotated[bool, typer.Option("--force", help="Recompute even when nothing changed.")] = False,
+        force: Annotated[
+            bool, typer.Option("--force", help="Recompute every table from scratch (not only what changed).")
+        ] = False,
     ) -> None:
-        """Recompute the cross-source tables (duplicates, fused events, series, contradictions, dyads)."""
+        """Update the cross-source tables (duplicates, fused events, series, contradictions, dyads).
+
+        Only what documents added since the last refresh touch is recomputed; --force recomputes all.
+        """
         with user_errors():
             from dossier.fuse import refresh
             from dossier.settings import load_settings
@@ -102,7 +107,7 @@ def register(app: typer.Typer) -> None:
                     f"{report.documents} documents ({report.copies} copies), {report.events} events → "
                     f"{report.fused_events} fused, {report.series} figure series, "
                     f"{report.contradictions} contradictions, {report.dyad_events} dyad events "
-                    f"in {report.seconds:.2f} s"
+                    f"in {report.seconds:.2f} s ({report.mode} refresh, {report.new_documents} new documents)"
                 )
 
     @app.command("events")

@@ -5,8 +5,13 @@ that are not figures (dates, years, ages, times, ordinals, labels such as "Artic
 such as "COVID-19", time spans that only place an event, vague plurals such as "thousands
 of"); what remains gets a category from cue words near it in the dependency tree
 (`figure_categories.jsonl`), a qualifier from the words before it, a source from the
-sentence's attribution and an as-of date from the sentence's dates. A number repeated in
-an article (same value and category) is one figure.
+sentence's attribution (or the subject that asks for the number: "prosecutors sought 15
+years") and an as-of date from the dates of the figure's own clause or phrase ("killed in late
+March last year", "a contract signed in 2018"); a date that only starts a period ("since 24
+February") or dates another clause of the sentence is not the figure's. A figure whose
+sentence gives no date or source takes those of the last figure on the same topic in its
+paragraph, else the article date. A number repeated in an article (same value and category;
+for counts, of the same thing) is one figure.
 """
 
 from __future__ import annotations

@@ -6,14 +6,21 @@
    from the quote to the nearest verb of saying, `quote_cues.jsonl`), with the forms news
    uses: `"...," X said`, `X said, "..."`, `X urged Y to "..."`, `described by X as "..."`,
    `TASS quoted X as telling ...` (X), `who said` (the relative's antecedent), `he said`
-   (the entity stage's pronoun mention, else the latest person), `the statement said` (the
-   statement's owner, else the latest organisation that spoke). A quote standing alone after
-   another keeps that one's speaker. A speaker that resolves to no entity is kept as written
+   (the subject of the latest verb of saying, else the entity stage's pronoun mention, else
+   the latest person), `the statement said` (the statement's owner, else the latest
+   organisation that spoke), `The resolution "deplores ..."` (the document's owner). A named
+   person speaks, not the body in their title ("UN rights chief X said"); an organ of a state
+   ("China's defence ministry", `body` nouns in `quote_cues.jsonl`) speaks as itself, not as
+   its state. A subject that names nobody ("the vote showed") passes the quote up to the next
+   verb of saying. A quote standing alone after another keeps that one's speaker. A speaker
+   that resolves to no entity is kept when it is a proper name, else as written
    (`quotes.keep_unresolved_speakers`) or the quote is skipped.
 3. Target: the speech verb's object or the quoted clause's subject, else the first entity the
    quote names other than the speaker.
-4. Stance: weighted cues (`stance_cues.jsonl`) in the quote and its attribution clause, the
-   speech verb's own stance, negation flipping support to condemn; none gives neutral.
+4. Stance: weighted cues (`stance_cues.jsonl`) in the quote and its attribution clause (not
+   a coordinated clause, not "Asked by ..."), the speech verb's own stance and an imperative
+   quote ("Stop the war") as request; negation flips support to condemn and turns condemning
+   words into weak support ("does not pose a threat"); none gives neutral.
 
 Reported speech ("X said that ...") is off by default (`quotes.indirect`), since gold counts
 only quoted text; when on, it gives `direct=False` quotes.
@@ -596,7 +603,8 @@ def _imperative(span: Span) -> bool:
         first = next((t for t in span.doc[i:span.end] if not t.is_punct), None)
         if first is None:
             continue
-        if first.tag_ == "VB" and first.dep_ == "ROOT" and not any(c.dep_ in _SUBJECTS for c in first.children) \
+        if first.tag_ == "VB" and first.dep_ in {"ROOT", "ccomp", "parataxis"} \
+                and not any(c.dep_ in _SUBJECTS or c.dep_ == "aux" for c in first.children) \
                 and first.lower_ not in {"let", "thank", "please"}:
             return True
     return False

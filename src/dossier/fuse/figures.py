@@ -163,11 +163,28 @@ def _group(items: list[FigureRow], config: FuseConfig, occasion: bool) -> list[l
     full = [i for i, k in enumerate(keys) if k[0]]
     bare = [i for i, k in enumerate(keys) if not k[0]]
     uf = _UnionFind(len(keys))
-    for x, i in enumerate(full):
-        for j in full[x + 1 :]:
-            similar = subject_score(keys[i][0], keys[j][0]) >= config.figure_subject_threshold
-            if similar and dates_ok(keys[i][1], keys[j][1]):
-                uf.union(i, j)
+    threshold = config.figure_subject_threshold
+    dated: list[int] = []
+    starts: list[dt.date] = []
+    longest = 0
+    if occasion:
+        # Only nodes with dates that fit can join: compare along the start order, not all pairs.
+        spans = {i: iv for i in full if (iv := keys[i][1]) is not None}
+        dated = sorted(spans, key=lambda i: (spans[i], i))
+        starts = [spans[i][0] for i in dated]
+        longest = max(((spans[i][1] - spans[i][0]).days for i in dated), default=0)
+        for x, i in enumerate(dated):
+            iv = keys[i][1]
+            assert iv is not None
+            stop = bisect.bisect_right(starts, iv[1] + dt.timedelta(days=gap))
+            for j in dated[x + 1 : stop]:
+                if dates_ok(iv, keys[j][1]) and subject_score(keys[i][0], keys[j][0]) >= threshold:
+                    uf.union(i, j)
+    else:
+        for x, i in enumerate(full):
+            for j in full[x + 1 :]:
+                if subject_score(keys[i][0], keys[j][0]) >= threshold:
+                    uf.union(i, j)
     comps: dict[int, list[int]] = defaultdict(list)
     for i in full:
         comps[uf.find(i)].append(i)
@@ -176,17 +193,38 @@ def _group(items: list[FigureRow], config: FuseConfig, occasion: bool) -> list[l
         figs = [f for i in comps[root] for f in nodes[keys[i]]]
         return (-len({f.doc_id for f in figs}), -len(figs), min(f.figure_id for f in figs))
 
-    ranked = sorted(comps, key=size)  # decided before any bare subject joins: order-free
+    ranked = {root: n for n, root in enumerate(sorted(comps, key=size))}  # decided before bare subjects join
+    root_of = {i: uf.find(i) for i in full}
+    loose = []
     for i in bare:
-        fit = [r for r in ranked if any(dates_ok(keys[i][1], keys[j][1]) for j in comps[r])]
+        # A bare subject joins the first-ranked group it fits (for occasions: a member of fitting date).
+        if not occasion:
+            fit = list(ranked)
+        else:
+            iv = keys[i][1]
+            if iv is None:
+                continue
+            lo = bisect.bisect_left(starts, iv[0] - dt.timedelta(days=gap + longest))
+            hi = bisect.bisect_right(starts, iv[1] + dt.timedelta(days=gap))
+            fit = [root_of[j] for j in dated[lo:hi] if dates_ok(iv, keys[j][1])]
         if fit:
-            uf.union(i, fit[0])
-    for x, i in enumerate(bare):
-        if uf.find(i) != i:
-            continue
-        for j in bare[x + 1 :]:
-            if uf.find(j) == j and dates_ok(keys[i][1], keys[j][1]):
-                uf.union(i, j)
+            uf.union(i, min(fit, key=ranked.__getitem__))
+        else:
+            loose.append(i)
+    # Bare subjects that fit no group: one group per run of fitting dates (all of them for totals).
+    if not occasion:
+        for i in loose[1:]:
+            uf.union(loose[0], i)
+    else:
+        end: dt.date | None = None
+        prev = -1
+        loose_spans = {i: iv for i in loose if (iv := keys[i][1]) is not None}
+        for i in sorted(loose_spans, key=lambda i: (loose_spans[i], i)):
+            iv = loose_spans[i]
+            if end is not None and (iv[0] - end).days <= gap:
+                uf.union(prev, i)
+            end = iv[1] if end is None else max(end, iv[1])
+            prev = i
     groups: dict[int, list[FigureRow]] = defaultdict(list)
     for i, k in enumerate(keys):
         groups[uf.find(i)].extend(nodes[k])
@@ -242,11 +280,24 @@ def _backwards(members: list[FigureRow]) -> tuple[frozenset[str], str]:
     return frozenset(back), trend
 
 
-def build_series(figures: list[FigureRow], config: FuseConfig) -> list[Series]:
+def block_keys(figures: list[FigureRow], config: FuseConfig) -> dict[str, str]:
+    """Return figure_id -> `block_key`, computed once per distinct (category, unit, subject, sentence)."""
+    memo: dict[tuple[str, str | None, str | None, str], str] = {}
+    out = {}
+    for f in figures:
+        k = (f.category, f.unit, f.subject, f.evidence)
+        if k not in memo:
+            memo[k] = block_key(f, config)
+        out[f.figure_id] = memo[k]
+    return out
+
+
+def build_series(figures: list[FigureRow], config: FuseConfig, keys: dict[str, str] | None = None) -> list[Series]:
     """Return every series of figures from at least `series_min_documents` documents."""
+    keys = block_keys(figures, config) if keys is None else keys
     blocks: dict[str, list[FigureRow]] = defaultdict(list)
     for f in figures:
-        blocks[block_key(f, config)].append(f)
+        blocks[keys[f.figure_id]].append(f)
     out = []
     for _, items in sorted(blocks.items()):
         for comp in group_block(items, config):

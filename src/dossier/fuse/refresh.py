@@ -33,7 +33,7 @@ from dossier.fuse.contradictions import Contradiction, event_contradictions, fig
 from dossier.fuse.duplicates import insert_rows, update_duplicates, update_signatures
 from dossier.fuse.dyads import dyad_events
 from dossier.fuse.events import FusedEvent, cluster_events, entity_keys, event_components, fuse
-from dossier.fuse.figures import block_key, build_series, figure_conflicts
+from dossier.fuse.figures import block_keys, build_series, figure_conflicts
 from dossier.fuse.inputs import canonical_entities, load_docs, load_events, load_figures, select
 from dossier.fuse.records import Doc, EventRow
 from dossier.settings import Settings, data_path
@@ -271,7 +271,8 @@ class _Update:
         for ev in events:
             iv = ev.interval
             pub = self.docs[ev.doc_id].published
-            for key in entity_keys(ev) or [None]:
+            keys: list[str | None] = list(entity_keys(ev)) or [None]
+            for key in keys:
                 rows.append({
                     "event_id": ev.event_id, "doc_id": ev.doc_id, "comp": comp[ev.event_id], "type": ev.type,
                     "negated": ev.negated, "ekey": key, "lo": iv[0] if iv else None, "hi": iv[1] if iv else None,
@@ -420,7 +421,7 @@ class _Update:
             select(con, "_fuse_docs", removed | regrouped)
             gone_figs = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_docs ON id = doc_id")
             seed_rows = load_figures(con, docs, seeds, min_share=share)
-            blocks = {block_key(f, config) for f in seed_rows}
+            blocks = set(block_keys(seed_rows, config).values())
             select(con, "_fuse_figs", seeds | gone_figs)
             blocks |= _ids(con, "SELECT DISTINCT block FROM fuse_figure_keys JOIN _fuse_figs ON id = figure_id")
             select(con, "_fuse_blocks", blocks)
@@ -442,10 +443,11 @@ class _Update:
                 for table in ("figure_series", "figure_series_members"):
                     con.execute(f"DELETE FROM {table} WHERE series_id IN (SELECT id FROM _fuse_series)")
         figures.sort(key=lambda f: f.figure_id)
+        keys = block_keys(figures, config)
         insert_rows(con, "fuse_figure_keys", [
-            {"figure_id": f.figure_id, "doc_id": f.doc_id, "block": block_key(f, config)} for f in figures
+            {"figure_id": f.figure_id, "doc_id": f.doc_id, "block": keys[f.figure_id]} for f in figures
         ])
-        series = build_series(figures, config)
+        series = build_series(figures, config, keys)
         _write_series(con, series, docs, self.source_group)
         contras = figure_contradictions(figure_conflicts(series, config, self.source_group, docs), docs)
         _write_contradictions(con, contras)

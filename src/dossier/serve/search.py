@@ -28,10 +28,28 @@ log = logging.getLogger(__name__)
 _PHRASE = re.compile(r'"([^"]+)"')
 
 
-def build_index(con: duckdb.DuckDBPyConnection) -> None:
+# Per-term top lists: the best postings of each frequent term by its own BM25 score. A
+# one-word query pages from this list; a query whose every word is frequent takes its
+# candidates from the union of its words' lists. 1,000 covers 50 pages of 20 hits; deeper
+# pages of a one-word query are computed from the full postings.
+TOP_K = 1000
+# Conjunctive queries whose rarest word is in at most this many rows are ranked and counted
+# exactly (its postings are the candidates); above it, candidates come from the top lists
+# and the total is a lower bound ("at least N"). 10,000 postings score in ~5 ms here
+# (bench/api.py, 100,000-event store); exact counts of two words each in 100,000+ rows
+# cost 50-100 ms under load.
+EXACT_MAX_DF = 10_000
+# "Quoted phrases" are checked in the text of at most this many best-ranked candidates
+# (articles are long, evidence sentences short); beyond it the total is a lower bound.
+PHRASE_CHECK = {"documents": 200, "evidence": 2000}
+
+
+def build_fts(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build the fts indexes of documents (title, body) and evidence (text).
 
-    Needs a writable connection; run it after every build so search sees new documents.
+    Needs a writable connection. Adds, per index, `postings` (term frequencies sorted by
+    term, so a query reads only its terms' rows) and `top` (each frequent term's best
+    TOP_K postings in score order).
     """
     load_fts(con)
     con.execute("PRAGMA create_fts_index('documents', 'doc_id', 'title', 'body', overwrite=1)")
@@ -43,6 +61,13 @@ def build_index(con: duckdb.DuckDBPyConnection) -> None:
             f"CREATE OR REPLACE TABLE {schema}.postings AS SELECT t.termid, t.docid, count(*)::INTEGER AS tf, "
             f"any_value(d.len)::INTEGER AS len FROM {schema}.terms t JOIN {schema}.docs d ON d.docid = t.docid "
             "GROUP BY t.termid, t.docid ORDER BY t.termid, t.docid"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE {schema}.top AS SELECT termid, pos, docid, tf, len FROM ("
+            "SELECT p.termid, p.docid, p.tf, p.len, row_number() OVER (PARTITION BY p.termid ORDER BY "
+            f"{_TF_NORM.format(p='p', avgdl='st.avgdl')} DESC, p.docid)::INTEGER AS pos "
+            f"FROM {schema}.postings p JOIN {schema}.dict d ON d.termid = p.termid, {schema}.stats st "
+            f"WHERE d.df > {TOP_K}) WHERE pos <= {TOP_K} ORDER BY termid, pos"
         )
 
 
