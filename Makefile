@@ -17,7 +17,7 @@ demo: $(STAMP)
 	rm -f demo.duckdb demo.duckdb.wal
 	$(BIN)/dossier build examples/corpus --db demo.duckdb
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
@@ -32,9 +32,12 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
 
-# Debian's Chromium for the browser tests (Playwright never downloads a browser here).
+# Debian's Chromium for the browser tests (Playwright never downloads a browser). Needs root
+# (or sudo) once; afterwards it is a no-op.
 browser:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "install Debian's chromium first: sudo apt-get install chromium"; exit 1; fi; }
 
 screenshots: $(STAMP) browser
 	$(BIN)/python -m pytest -q tests/serve/test_browser.py --screenshots docs/screenshots
