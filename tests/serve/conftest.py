@@ -32,7 +32,7 @@ def _build(db: Path, inputs: list[Path]) -> None:
     )
     if not db.exists():
         pytest.fail(f"dossier build made no store:\n{run.stdout}\n{run.stderr}")
-    from dossier.serve.search import index_store
+    from dossier.serve.index import index_store
 
     index_store(db)
 

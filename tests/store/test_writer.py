@@ -180,3 +180,17 @@ def test_writer_counts_site_lines_and_loads_those_seen_often(con: duckdb.DuckDBP
     assert con.execute("SELECT doc_count FROM site_lines WHERE line_norm = 'menu | world | sport'").fetchone() == (3,)
     assert load_site_lines(con, 3) == {"indusherald.example": frozenset({"menu | world | sport"})}
     assert len(load_site_lines(con, 1)["indusherald.example"]) == 4
+
+
+def test_writer_keeps_a_fact_whose_raw_span_falls_in_an_offset_gap(con: duckdb.DuckDBPyConnection) -> None:
+    ex = extraction()
+    fig = ex.figures[0]
+    ev = fig.evidence
+    # What OffsetMap.to_raw gives for body text between two segments: start after end.
+    gap = Evidence(ev.doc_id, ev.end, ev.start, ev.body_start, ev.body_end, ev.text)
+    moved = Figure(fig.value, fig.qualifier, fig.unit, fig.category, fig.subject, fig.source, fig.as_of,
+                   fig.as_of_precision, gap, fig.surface)
+    ex = ArticleExtraction(ex.article, ex.entities, ex.mentions, ex.timexes, ex.events, (moved,), ex.quotes)
+    assert write_batch(con, [ex]).figures == 1
+    assert con.execute(
+        "SELECT e.start, e.\"end\" FROM figures JOIN evidence e USING (evidence_id)").fetchone() == (ev.start, ev.end)

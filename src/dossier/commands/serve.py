@@ -19,14 +19,14 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="address to bind; 127.0.0.1 keeps it on this machine")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
         index: Annotated[
-            bool, typer.Option("--index", help="(re)build the full-text index first (writes the store)")
+            bool, typer.Option("--index", help="(re)build the search and list indexes first (writes the store)")
         ] = False,
         config: Annotated[Path | None, typer.Option("--config", help="settings TOML overriding the defaults")] = None,
     ) -> None:
         """Serve the store: JSON API (/api, /openapi.json), HTML pages and search."""
         with user_errors():
             from dossier.serve.app import serve
-            from dossier.serve.search import index_store
+            from dossier.serve.index import index_store
             from dossier.settings import load_settings
 
             settings = load_settings(config)

@@ -13,6 +13,8 @@ Sides whose documents are all copies of one source are not a contradiction.
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -97,6 +99,17 @@ def _as_row(fe: FusedEvent) -> EventRow:
     )
 
 
+def _start(fe: FusedEvent) -> tuple[dt.date, dt.date, str]:
+    iv = fe.interval
+    assert iv is not None
+    return (iv[0], iv[1], fe.fused_event_id)
+
+
+def _span(fe: FusedEvent) -> int:
+    iv = fe.interval
+    return (iv[1] - iv[0]).days if iv else 0
+
+
 def _groups(fe: FusedEvent, source_group: dict[str, str]) -> set[str]:
     return {source_group.get(d, d) for d in fe.doc_ids}
 
@@ -108,23 +121,40 @@ def event_contradictions(
     out: list[Contradiction] = []
     rows = {fe.fused_event_id: _as_row(fe) for fe in fused}
     symmetric = config.weights.symmetric
-    # 1. Asserted vs denied, blocked by type and participant key.
+    # 1. Asserted vs denied, blocked by type and participant key, then by date (sorted starts).
     index: dict[tuple[str, str], list[FusedEvent]] = defaultdict(list)
     for fe in fused:
         if not fe.negated:
             for p in fe.actors + fe.targets:
                 index[(fe.type, p.key)].append(fe)
+    by_date: dict[tuple[str, str], tuple[list[FusedEvent], list[dt.date], list[FusedEvent], int]] = {}
+    for type_key, items in index.items():
+        dated = sorted((f for f in items if f.interval is not None), key=_start)
+        undated = [f for f in items if f.interval is None]
+        longest = max((_span(f) for f in dated), default=0)
+        by_date[type_key] = (dated, [_start(f)[0] for f in dated], undated, longest)
+    gap = config.max_date_gap_days
     for neg in (fe for fe in fused if fe.negated):
         seen: set[str] = set()
         keys = [p.key for p in neg.actors + neg.targets]
+        niv = neg.interval
         for key in keys:
-            for pos in index.get((neg.type, key), ()):
+            if (neg.type, key) not in by_date:
+                continue
+            dated, starts, undated, longest = by_date[(neg.type, key)]
+            if niv is None:
+                candidates = dated + undated
+            else:
+                lo = bisect.bisect_left(starts, niv[0] - dt.timedelta(days=gap + longest))
+                hi = bisect.bisect_right(starts, niv[1] + dt.timedelta(days=gap))
+                candidates = dated[lo:hi] + undated
+            for pos in candidates:
                 if pos.fused_event_id in seen:
                     continue
                 seen.add(pos.fused_event_id)
                 if neg.mode and pos.mode and neg.mode != pos.mode:
                     continue
-                niv, piv = neg.interval, pos.interval
+                piv = pos.interval
                 if niv is not None and piv is not None and interval_gap(niv, piv) > config.max_date_gap_days:
                     continue
                 if not participants_compatible(rows[neg.fused_event_id], rows[pos.fused_event_id], symmetric):
@@ -150,11 +180,13 @@ def event_contradictions(
                      frozenset(p.key for p in fe.targets))
             blocks[block].append(fe)
     for group in blocks.values():
-        group.sort(key=lambda f: (f.date, f.fused_event_id))
+        group.sort(key=_start)
         for i, x in enumerate(group):
             for y in group[i + 1 :]:
                 xiv, yiv = x.interval, y.interval
                 assert xiv is not None and yiv is not None
+                if (yiv[0] - xiv[1]).days >= config.date_conflict_max_days:
+                    break  # later starts are further still
                 gap = interval_gap(xiv, yiv)
                 if gap <= config.max_date_gap_days or gap >= config.date_conflict_max_days:
                     continue

@@ -146,7 +146,13 @@ def _context(items: list[FigureRow]) -> dict[str, str]:
 
 def _group(items: list[FigureRow], config: FuseConfig, occasion: bool) -> list[list[FigureRow]]:
     """Split one context of one block into measures (see the module docstring)."""
-    words = {f.figure_id: content_words(f.subject, config, f.place_words) for f in items}
+    memo: dict[tuple[str | None, frozenset[str]], frozenset[str]] = {}
+    words = {}
+    for f in items:
+        text = (f.subject, f.place_words)
+        if text not in memo:
+            memo[text] = content_words(f.subject, config, f.place_words)
+        words[f.figure_id] = memo[text]
     gap = config.max_date_gap_days
     # Nodes: figures with equal word sets (and, for occasions, equal dates) are one node.
     nodes: dict[tuple[frozenset[str], tuple[dt.date, dt.date] | None], list[FigureRow]] = defaultdict(list)

@@ -333,11 +333,7 @@ class _Update:
         stale = gone | new_ids
         if stale:
             select(con, "_fuse_fe", stale)
-            con.execute(
-                "DELETE FROM contradictions WHERE kind IN ('event_negation', 'event_date') AND "
-                "(list_has_any(a_ids, (SELECT list(id) FROM _fuse_fe)) OR "
-                "list_has_any(b_ids, (SELECT list(id) FROM _fuse_fe)))"
-            )
+            _drop_contradictions(con, "kind IN ('event_negation', 'event_date')", "_fuse_fe")
         if not fused_new:
             return 0
         # Neighbours: stored fused events of the same type sharing a participant, with dates
@@ -408,6 +404,7 @@ class _Update:
     ) -> int:
         con, config, docs = self.con, self.config, self.docs
         share = config.context_min_share
+        seeds: set[str] = set()
         if self.full:
             figures = load_figures(con, docs, min_share=share)
         else:
@@ -432,26 +429,34 @@ class _Update:
                                      "ON id = figure_id")
             known = {f.figure_id for f in seed_rows}
             figures = seed_rows + load_figures(con, docs, (members - known) - gone_figs, min_share=share)
-            con.execute("DELETE FROM fuse_figure_keys WHERE figure_id IN (SELECT id FROM _fuse_figs)")
-            con.execute(
-                "DELETE FROM contradictions WHERE kind = 'figure_value' AND "
-                "(list_has_any(a_ids, (SELECT list(id) FROM _fuse_figs)) OR "
-                "list_has_any(b_ids, (SELECT list(id) FROM _fuse_figs)))"
-            )
+            select(con, "_fuse_keys", seeds | gone_figs)
+            con.execute("DELETE FROM fuse_figure_keys WHERE figure_id IN (SELECT id FROM _fuse_keys)")
+            _drop_contradictions(con, "kind = 'figure_value'", "_fuse_figs")
             if stale_series:
                 select(con, "_fuse_series", stale_series)
                 for table in ("figure_series", "figure_series_members"):
                     con.execute(f"DELETE FROM {table} WHERE series_id IN (SELECT id FROM _fuse_series)")
         figures.sort(key=lambda f: f.figure_id)
         keys = block_keys(figures, config)
+        # A figure's block depends on the figure alone: only new and re-read figures get rows.
         insert_rows(con, "fuse_figure_keys", [
-            {"figure_id": f.figure_id, "doc_id": f.doc_id, "block": keys[f.figure_id]} for f in figures
+            {"figure_id": f.figure_id, "doc_id": f.doc_id, "block": keys[f.figure_id]}
+            for f in figures if self.full or f.figure_id in seeds
         ])
         series = build_series(figures, config, keys)
         _write_series(con, series, docs, self.source_group)
         contras = figure_contradictions(figure_conflicts(series, config, self.source_group, docs), docs)
         _write_contradictions(con, contras)
         return len(figures)
+
+
+def _drop_contradictions(con: duckdb.DuckDBPyConnection, kinds: str, ids_table: str) -> None:
+    """Delete the contradictions of `kinds` with a side among the ids of `ids_table` (a hash join)."""
+    con.execute(
+        "DELETE FROM contradictions WHERE contradiction_id IN (SELECT c.contradiction_id FROM "
+        f"(SELECT contradiction_id, unnest(a_ids || b_ids) AS id FROM contradictions WHERE {kinds}) c "
+        f"JOIN {ids_table} USING (id))"
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:

@@ -42,6 +42,15 @@ class ActorDictionary:
     # first word (lower) -> [(alias lower, alias verbatim, actor index)], longest alias first
     index: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     name_tokens: dict[str, Counter[str]] = field(default_factory=dict)  # token -> country counts
+    # How often a word opens / closes an office-holder's name: tells given names from surnames.
+    first_words: Counter[str] = field(default_factory=Counter)
+    last_words: Counter[str] = field(default_factory=Counter)
+
+    def is_given_name(self, word: str) -> bool:
+        """Whether `word` mostly opens office-holders' names ("Sergei", "Maria"), never closes them."""
+        low = word.lower()
+        first = self.first_words.get(low, 0)
+        return first >= 2 and first >= 3 * self.last_words.get(low, 0)
 
     def candidates(self, first_two: str) -> list[tuple[str, str, int]]:
         """Aliases whose first two words (lower case, space-joined) are `first_two`, longest first.
@@ -95,9 +104,33 @@ def load_actors(settings: Settings) -> ActorDictionary:
             _load_jsonl(d, by_first, path)
     if not empty:
         _load_tsv(d, by_first, data_path("actors", "phoenix_actors.tsv"))
+    _retype_listed_people(d)
     for first, aliases in by_first.items():
         d.index[first] = sorted(((low, a, i) for low, (a, i) in aliases.items()), key=lambda t: -len(t[0]))
     return d
+
+
+_NAME_WORD = re.compile(r"[A-Z][a-z'’-]+|al|el|de|da|bin|ibn|van|von|la|le|du")
+
+
+def _retype_listed_people(d: ActorDictionary) -> None:
+    """Phoenix files officials of international bodies as organisations ("Josep Borrell"): retype
+    an ORG whose name reads as a person's (a given name first, name-shaped words only)."""
+    org_words = {cols[0].strip().lower() for _, cols in read_tsv(data_path("gazetteer", "org_words.tsv"), 1)}
+    for i, a in enumerate(d.actors):
+        if a.curated:
+            continue
+        words = a.name.split()
+        if a.type == "PERSON" and any(w.lower() in org_words for w in words):
+            d.actors[i] = Actor(a.actor_id, "ORG", a.name, a.country, a.sector, a.roles)  # "Lok Sabha"
+            continue
+        if a.type != "ORG":
+            continue
+        if not 2 <= len(words) <= 4 or any(w.lower() in org_words for w in words):
+            continue
+        if all(_NAME_WORD.fullmatch(w) for w in words) and d.is_given_name(words[0]) and not d.is_given_name(
+                words[-1]):
+            d.actors[i] = Actor(a.actor_id, "PERSON", a.name, a.country, a.sector, a.roles)
 
 
 def _load_jsonl(d: ActorDictionary, by_first: dict[str, dict[str, tuple[str, int]]], path: Path) -> None:
@@ -143,3 +176,8 @@ def _load_tsv(d: ActorDictionary, by_first: dict[str, dict[str, tuple[str, int]]
             for tok in name.split():
                 if tok.isalpha() and len(tok) > 1:
                     d.name_tokens.setdefault(tok.lower(), Counter())[country] += 1
+        if etype == "PERSON":
+            words = [w for w in name.split() if w.isalpha() and len(w) > 1]
+            if len(words) >= 2:
+                d.first_words[words[0].lower()] += 1
+                d.last_words[words[-1].lower()] += 1

@@ -29,19 +29,6 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 SPACY_LABELS = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "EVENT": "EVENT", "FAC": "LOC"}
-ORG_WORDS = {
-    "party", "council", "ministry", "government", "army", "force", "forces", "group", "agency", "association",
-    "union", "league", "front", "commission", "committee", "institute", "university", "bank", "company",
-    "corporation", "news", "tv", "television", "radio", "times", "post", "journal", "network", "organization",
-    "organisation", "court", "office", "department", "assembly", "parliament", "congress", "senate", "navy",
-    "corps", "brigade", "movement", "alliance", "foundation", "fund", "centre", "center", "service", "daily",
-}
-ORG_SECTORS = {
-    "party": "PTY", "ministry": "GOV", "department": "GOV", "government": "GOV", "army": "MIL", "navy": "MIL",
-    "forces": "MIL", "corps": "MIL", "news": "MED", "tv": "MED", "television": "MED", "radio": "MED",
-    "agency": "GOV", "bank": "BUS", "company": "BUS", "corporation": "BUS", "court": "JUD",
-    "parliament": "LEG", "assembly": "LEG", "congress": "LEG", "senate": "LEG", "times": "MED", "daily": "MED",
-}
 PLACE_PREPS = {"in", "to", "from", "at", "near", "into", "outside", "inside", "via", "across", "around", "toward",
                "towards", "through", "within", "over"}
 EVENT_HEADS = {"day", "conference", "summit", "forum", "war", "games", "olympics", "festival", "parade", "expo",
@@ -51,6 +38,9 @@ _MIL_OWNER = re.compile(r"\b([A-Z][\w-]+(?: [A-Z][\w-]+)?)(?:'s|’s)? (?:ruling
 _WORD = re.compile(r"\w+")
 PLACE_NOUNS = {"town", "city", "village", "capital", "region", "province", "district", "state", "port"}
 PRONOUNS = {"he", "him", "his", "she", "her"}
+SPEECH_VERBS = {"say", "tell", "add", "state", "write", "insist", "argue", "note", "warn", "explain", "reply"}
+# Lower-case words that join the parts of a hyphenated place name ("Komsomolsk-on-Amur").
+HYPHEN_JOINERS = {"on", "upon", "sur", "am", "an", "en", "de", "la", "le", "les", "du", "sous", "in", "by"}
 STOP_INITIALS = {"of", "and", "the", "for", "in", "on", "de", "&"}
 POSSESSIVE = {"'s", "’s", "'", "’"}
 
@@ -73,6 +63,7 @@ class Cand:
     person_cue: bool = False
     roles: list[str] = field(default_factory=list)
     sector: str | None = None
+    fixed: bool = False  # typed by a class noun next to it ("firm Kpler"): typing rules leave it
 
 
 @dataclass(slots=True)
@@ -96,9 +87,14 @@ class EntityFinder:
         self.actors = actors
         self.gz = gazetteer
         self.name_token_share = name_token_share
+        self.org_words = set(gazetteer.org_words)
+        self.org_sectors = {w: sec for w, sec in gazetteer.org_words.items() if sec}
         self._cache_doc: Doc | None = None
         self._cache_toks: list[Token] = []
         self._cache_text = ""
+        self._vessels: set[str] = set()  # names of ships seen in the current document
+        self._drop: set[str] = set()  # names found to be projects in the current document
+        self._doc_countries: set[str] = set()  # countries named in the current document
         self.place_index: dict[str, list[tuple[str, str, str]]] = {}
         for k, iso in gazetteer.country_names.items():
             self._index_place(k, "country", iso)
@@ -106,10 +102,11 @@ class EntityFinder:
             self._index_place(k, "region", region)
         for v in self.place_index.values():
             v.sort(key=lambda t: -len(t[0]))
-        self.desc_heads: dict[str, list[tuple[list[str], str]]] = {}
+        self.desc_heads: dict[str, list[tuple[list[str], str, bool, str]]] = {}
         for phrase, target in gazetteer.descriptors.items():
             words = phrase.split()
-            self.desc_heads.setdefault(words[-1], []).append((words, target))
+            required, template = gazetteer.descriptor_info.get(phrase, (False, ""))
+            self.desc_heads.setdefault(words[-1], []).append((words, target, required, template))
         for heads in self.desc_heads.values():
             heads.sort(key=lambda t: -len(t[0]))
 
@@ -123,6 +120,7 @@ class EntityFinder:
         """Name spans of the document, non-overlapping, dictionary first."""
         text = self._text(doc)
         low = text.lower()
+        self._vessels = set()
         found: list[tuple[int, Cand]] = []
         for tok in self._tokens(doc):
             if not tok.text[:1].isupper():
@@ -147,8 +145,10 @@ class EntityFinder:
                 if not actor.curated and any(w.lower() in self.gz.titles for w in alias.split()):
                     continue  # Phoenix lists titles as aliases ("US Secretary of State"): the parse finds titles
                 single = len(span) == 1
-                if single and not actor.curated and not any(t.ent_type_ for t in span):
-                    continue  # a lone capitalised word from Phoenix needs spaCy's agreement
+                inside_longer = span[0].ent_iob_ == "I" or (span.end < len(doc) and doc[span.end].ent_iob_ == "I")
+                if single and not actor.curated and (not any(t.ent_type_ for t in span) or self.gz.demonym(surface)
+                                                     or inside_longer):
+                    continue  # a lone capitalised word from Phoenix needs spaCy's agreement; "Soviet" is a demonym
                 c = Cand(tok.idx, end, span.start, span.end, surface, actor.type, "name", "dict", actor=actor,
                          country=actor.country, sector=actor.sector)
                 if single and actor.type == "PERSON" and norm(alias) != norm(actor.name):
@@ -161,6 +161,9 @@ class EntityFinder:
                 span = self._match_words(doc, tok.i, phrase)
                 if span is None:
                     continue
+                if (span.end + 1 < len(doc) and doc[span.end].text == "-"
+                        and doc[span.end + 1].lower_ in {"based", "led", "backed", "made", "born"}):
+                    break  # "Thailand-based": an adjective, not an entity
                 label = "GPE" if kind == "country" else "LOC"
                 c = Cand(span.start_char, span.end_char, span.start, span.end, span.text, label, "name", "gaz",
                          country=value if kind == "country" else None)
@@ -171,6 +174,7 @@ class EntityFinder:
             c2 = self._spacy_cand(doc, ent)
             if c2 is not None:
                 found.append((1, c2))
+        found.extend((1, c3) for c3 in self._class_noun_names(doc))
         # A longer spaCy name that starts with a dictionary alias wins ("UN Human Rights Commission").
         dict_spans = [c for p, c in found if p == 3]
         for i, (prio, c) in enumerate(found):
@@ -178,6 +182,13 @@ class EntityFinder:
                     d.start == c.start and d.end < c.end for d in dict_spans) and all(
                     w[:1].isupper() or w in STOP_INITIALS for w in c.text.split()):
                 found[i] = (4, c)
+            elif prio == 1 and c.label == "ORG" and any(
+                    d.end == c.end and d.start > c.start and self._national_prefix(text[c.start:d.start])
+                    for d in dict_spans):
+                found[i] = (4, c)  # "U.S. National Security Council": the country stays in the name
+        if self._vessels:
+            # A ship named once after "the frigate" is no entity anywhere in the document.
+            found = [(p, c) for p, c in found if norm(c.text) not in self._vessels]
         found.sort(key=lambda pc: (-pc[0], -(pc[1].end - pc[1].start), pc[1].start))
         taken: list[Cand] = []
         used = bytearray(len(text) + 1)
@@ -188,6 +199,11 @@ class EntityFinder:
             taken.append(c)
         taken.sort(key=lambda c: c.start)
         return self._join_split_names(doc, taken)
+
+    def _national_prefix(self, prefix: str) -> bool:
+        """Whether `prefix` is only a country name or national adjective ("U.S. ", "Russian ")."""
+        prefix = prefix.strip()
+        return bool(prefix) and bool(self.gz.country_of_name(prefix) or self.gz.demonym(prefix))
 
     @staticmethod
     def _match_words(doc: Doc, i: int, phrase: str) -> Span | None:
@@ -212,9 +228,11 @@ class EntityFinder:
             return None
         ts, te = ent.start, ent.end
         cue = stripped_demonym = False
+        # An organisation keeps its national prefix ("U.S. National Security Council", "Russian Navy").
+        org_body = ent.label_ == "ORG" and any(t.lower_ in self.org_words for t in ent)
         # Strip determiners, titles and demonyms in front, possessive endings behind.
         while ts < te and (doc[ts].lower_ in {"the", "a", "an"} or self._title_word(doc[ts])
-                           or self.gz.demonym(doc[ts].text) or doc[ts].is_punct):
+                           or (self.gz.demonym(doc[ts].text) and not org_body) or doc[ts].is_punct):
             if self._title_word(doc[ts]):
                 cue = True
             if self.gz.demonym(doc[ts].text):
@@ -228,6 +246,7 @@ class EntityFinder:
                 ts = i + 1
         if ts >= te:
             return None
+        te = self._hyphen_tail(doc, te)
         span = doc[ts:te]
         stext = span.text
         if not stext[:1].isupper() or len(stext) < 2 or "\n" in stext or norm(stext) in self.gz.not_entities:
@@ -237,15 +256,114 @@ class EntityFinder:
         if len(span) == 1 and (span[0].pos_ not in {"PROPN", "NOUN"} or stripped_demonym or (
                 te < len(doc) and self._title_word(doc[te]))):
             return None  # "Simply", "Russian Defense"
+        if len(span) == 1 and self.gz.demonym(stext) and not self.gz.country_of_name(stext):
+            return None  # "Soviet", "Burmese": an adjective or a people, not an entity
         if stext.lower() in self.gz.descriptors or stext.lower() in self.gz.titles:
             return None  # "Junta": a descriptor, handled by `descriptors`
         if te < len(doc) and doc[te].text == "-" and te + 1 < len(doc) and doc[te + 1].lower_ in {"based", "led",
                                                                                                 "backed", "made"}:
             return None  # "Thailand-based": an adjective
+        if (ent.label_ == "LOC" and len(span) == 1 and span[0].dep_ in {"compound", "amod"}
+                and span[0].head.i == te and span[0].head.text.islower()):
+            return None  # "the Pacific port": an ocean or region as a bare adjective
         label = SPACY_LABELS[ent.label_]
         if span[-1].lower_ in EVENT_HEADS and label in {"ORG", "EVENT", "LOC"}:
             label = "EVENT"
-        return Cand(span.start_char, span.end_char, ts, te, stext, label, "name", "spacy", person_cue=cue)
+        c = Cand(span.start_char, span.end_char, ts, te, stext, label, "name", "spacy", person_cue=cue)
+        return self._class_noun_type(doc, c)
+
+    @staticmethod
+    def _hyphen_tail(doc: Doc, te: int) -> int:
+        """Extend a name over a hyphenated tail: "Komsomolsk" + "-on-Amur", "Sea Guardian" + "-3"."""
+        n = len(doc)
+        if te + 1 < n and doc[te].text == "-" and not doc[te - 1].whitespace_ and not doc[te].whitespace_:
+            nxt = doc[te + 1]
+            if nxt.is_digit and len(nxt.text) <= 2:
+                return te + 2
+            if (nxt.lower_ in HYPHEN_JOINERS and te + 3 < n and not nxt.whitespace_ and doc[te + 2].text == "-"
+                    and not doc[te + 2].whitespace_ and doc[te + 3].text[:1].isupper()):
+                return te + 4
+        # spaCy sometimes keeps "on-Amur" as tokens "-on-" or "on-Amur": compare by characters.
+        return te
+
+    def _class_noun_names(self, doc: Doc) -> list[Cand]:
+        """Names spaCy missed right after a class noun ("the exercise Northern Shield-2", "firm Kpler")."""
+        out: list[Cand] = []
+        toks = self._tokens(doc)
+        for t in toks:
+            if not t.text.islower():
+                continue
+            if t.i > 0 and self.gz.class_noun(t.lower_, "after") == "GPE":
+                # "the Belgorod region" where spaCy saw no place: the capitalised words before the noun.
+                ts = t.i
+                while ts > 0 and toks[ts - 1].text[:1].isupper() and toks[ts - 1].pos_ in {"PROPN", "ADJ"} and (
+                        toks[ts - 1].ent_type_ in {"", "NORP"}) and t.i - ts < 2 and not toks[ts - 1].is_sent_start:
+                    ts -= 1
+                if ts < t.i and not self.gz.country_of_name(doc[ts:t.i].text):
+                    span = doc[ts:t.i + 1]
+                    out.append(Cand(span.start_char, span.end_char, span.start, span.end, span.text, "GPE", "name",
+                                    "spacy", fixed=True))
+                continue
+            if t.i + 1 >= len(toks):
+                continue
+            got = self.gz.class_noun(t.lower_, "before")
+            if got not in {"ORG", "LOC", "EVENT"}:
+                continue
+            te = t.i + 1
+            while te < len(toks) and toks[te].pos_ == "PROPN" and toks[te].text[:1].isupper() and not (
+                    self._title_word(toks[te])) and not toks[te].ent_type_:
+                te += 1
+            if te == t.i + 1 or te - t.i - 1 > 4:
+                continue
+            te = self._hyphen_tail(doc, te)
+            span = doc[t.i + 1:te]
+            if (norm(span.text) in self.gz.not_entities or self.gz.country_of_name(span.text)
+                    or self.gz.demonym(span.text) or not re.search(r"[A-Za-z]{2}", span.text)):
+                continue
+            out.append(Cand(span.start_char, span.end_char, span.start, span.end, span.text, got, "name", "spacy",
+                            fixed=True))
+        return out
+
+    def _class_noun_type(self, doc: Doc, c: Cand) -> Cand | None:
+        """Type a name by a common noun next to it ("firm Kpler", "the Tver region"); None for vessels."""
+        first = c.text.split()[0]
+        if len(c.text.split()) > 1 and self.gz.class_noun(c.text.split()[-1], "last") == "NONE":
+            # "China-Pakistan Economic Corridor (CPEC)": a project; its initials go with it.
+            self._vessels.update({norm(c.text), _initials_of(c.text).lower()})
+            return None
+        if len(c.text.split()) > 1 and self.gz.class_noun(first, "first") == "NONE":
+            self._vessels.update({norm(c.text), norm(" ".join(c.text.split()[1:]))})
+            return None  # "PNS Taimur": a ship
+        got = None
+        j = c.ts - 1
+        while j >= 0 and doc[j].text[:1].isupper() and self._title_word(doc[j]):
+            j -= 1  # "the frigate Admiral Gorshkov": look past the title
+        before = doc[j] if j >= 0 else None
+        if before is not None and before.lower_ == "of" and j > 0:
+            before = doc[j - 1]  # "the fortress of La Cabana"
+            if self.gz.class_noun(before.lower_, "before") not in {"LOC", "GPE"}:
+                before = None
+        if before is not None and before.text.islower():
+            got = self.gz.class_noun(before.lower_, "before")
+        after = doc[c.te] if c.te < len(doc) else None
+        if got is None and after is not None and after.text.islower() and after.pos_ in {"NOUN", "PROPN"}:
+            got = self.gz.class_noun(after.lower_, "after")
+            if got == "GPE" and c.label in {"GPE", "LOC", "PERSON", "ORG"} and len(c.text.split()) <= 2:
+                # "the Tver region": the region keeps its noun in its name.
+                c.te += 1
+                c.end = after.idx + len(after.text)
+                c.text = self._text(doc)[c.start:c.end]
+        if got is None:
+            return c
+        if got == "NONE":
+            self._vessels.add(norm(doc[j + 1:c.te].text))
+            self._vessels.add(norm(c.text))
+            self._vessels.add(norm(c.text.split()[-1]))
+            return None
+        if got == "ORG" and self.gz.country_of_name(c.text):
+            return c  # "the party Russia": not a name of its own
+        c.label, c.fixed = got, True
+        return c
 
     def _title_word(self, tok: Token) -> bool:
         return tok.lower_ in self.gz.titles or tok.lower_.rstrip(".") + "." in self.gz.titles
@@ -271,7 +389,7 @@ class EntityFinder:
         """Fix spaCy's types with the gazetteer and person cues; one type per surface form."""
         self._extend_person_names(doc, cands)
         for c in cands:
-            if c.source != "spacy":
+            if c.source != "spacy" or c.fixed:
                 continue
             words = c.text.split()
             lows = {w.lower().strip(".,") for w in words}
@@ -285,16 +403,22 @@ class EntityFinder:
                 continue
             if c.label == "EVENT":
                 continue
-            if lows & ORG_WORDS:
+            if lows & self.org_words:
                 if c.label in {"PERSON", "GPE"}:
                     c.label = "ORG"
                 continue
-            # An office-holder's title right before the name, or in the name's NP.
-            if c.ts > 0 and self._title_word(doc[c.ts - 1]) and doc[c.ts - 1].text[:1].isupper():
+            # An office-holder's title right before the name ("Foreign Minister X", "envoy Vassily X").
+            name_like = 2 <= len(words) <= 4 and all(w[:1].isupper() and w.replace("-", "").isalpha() for w in words)
+            if c.ts > 0 and self._title_word(doc[c.ts - 1]) and (doc[c.ts - 1].text[:1].isupper() or name_like):
                 c.person_cue = True
             if (c.label in {"ORG", "PERSON"} and 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words)
                     and self.actors.country_of_person_name(words, 0.0)):
                 c.person_cue = True
+            if (not c.person_cue and name_like and c.label in {"ORG", "GPE"} and len(words) <= 3
+                    and not self.gz.city(c.text) and (
+                        (self.actors.is_given_name(words[0]) and not self.actors.is_given_name(words[-1]))
+                        or self._speaker_with_pronoun(doc, c))):
+                c.person_cue = True  # "Josep Borrell", "X said ... he": a person spaCy called an organisation
             may_be_city = c.label in {"GPE", "PERSON", "LOC", "ORG"} and not c.text.isupper()
             city = self.gz.city(c.text) if may_be_city else None
             # A small town needs a place context: "in Moura", "the town of Moura".
@@ -309,26 +433,51 @@ class EntityFinder:
                 continue
             if c.person_cue and c.label in {"ORG", "PERSON", "GPE"}:
                 c.label = "PERSON"
-        # One type per surface form: a person cue anywhere retypes every occurrence.
+        # One type per surface form: a class noun or a person cue anywhere retypes every occurrence.
+        fixed = {norm(c.text): c.label for c in cands if c.fixed}
+        for c in cands:
+            if c.source == "spacy" and not c.fixed and norm(c.text) in fixed:
+                c.label, c.fixed = fixed[norm(c.text)], True
         persons = {norm(c.text) for c in cands if c.label == "PERSON" and (c.person_cue or c.source == "dict")}
         for c in cands:
-            if c.source == "spacy" and c.label == "ORG" and norm(c.text) in persons:
+            if c.source == "spacy" and c.label in {"ORG", "GPE"} and not c.fixed and norm(c.text) in persons and (
+                    c.label == "ORG" or not self.gz.place(c.text)):
                 c.label = "PERSON"
+
+    def _speaker_with_pronoun(self, doc: Doc, c: Cand) -> bool:
+        """Whether the name is the subject of "said"/"told" and "he"/"she" follows before any other name."""
+        root = doc[c.ts:c.te].root
+        if root.dep_ != "nsubj" or root.head.lemma_.lower() not in SPEECH_VERBS:
+            return False
+        sent_end = root.sent.end
+        nxt = doc[sent_end].sent.end if sent_end < len(doc) else sent_end
+        for t in doc[c.te:nxt]:
+            if t.ent_type_ == "PERSON" or (t.ent_type_ == "ORG" and t.i > root.head.i):
+                return False
+            if t.lower_ in PRONOUNS and t.tag_ in {"PRP", "PRP$"}:
+                return True
+        return False
 
     def _extend_person_names(self, doc: Doc, cands: list[Cand]) -> None:
         """Take in a capitalised name word spaCy left out ("Than" of "Than Soe Naing")."""
         starts = {c.te for c in cands}
         for c in cands:
-            if c.source != "spacy" or c.label not in {"PERSON", "ORG"}:
+            from_phoenix = c.source == "dict" and c.actor is not None and not c.actor.curated
+            if (c.source != "spacy" and not from_phoenix) or c.label not in {"PERSON", "ORG"}:
                 continue
             while c.ts > 0:
                 t = doc[c.ts - 1]
-                if (t.pos_ != "PROPN" or not t.text[:1].isupper() or self._title_word(t) or c.ts in starts
-                        or t.is_sent_start or t.lower_ not in self.actors.name_tokens):
+                # A capitalised function word inside a sentence is a name part ("analyst Than Soe Naing").
+                mid_cap = (t.is_stop and c.label == "PERSON" and c.te - c.ts >= 2 and t.i > 0
+                           and doc[t.i - 1].text.islower() and doc[t.i - 1].is_alpha)
+                if (not t.text[:1].isupper() or self._title_word(t) or c.ts in starts or t.is_sent_start
+                        or not ((t.pos_ == "PROPN" and t.lower_ in self.actors.name_tokens) or mid_cap)):
                     break
                 c.ts -= 1
                 c.start = t.idx
                 c.text = self._text(doc)[c.start:c.end]
+                if c.source == "dict":  # "Than Soe Naing" is not the listed "Soe Naing"
+                    c.source, c.actor, c.country, c.sector, c.person_cue = "spacy", None, None, None, True
 
     # ---------------------------------------------------------------- clustering
     def cluster(self, cands: list[Cand]) -> list[Cluster]:
@@ -355,6 +504,33 @@ class EntityFinder:
                 continue
             hosts = [h for h in persons if h is not cl and len(key(h.cands[0].text).split()) > len(toks)
                      and _contains(key(h.cands[0].text).split(), toks)]
+            if len({h.ckey for h in hosts}) == 1:
+                self._merge(clusters, cl, hosts[0], "short")
+        # A surname that spaCy called an organisation or place ("Kurmasheva") joins the one
+        # person whose name ends with it.
+        persons = [cl for cl in clusters.values() if cl.label == "PERSON"]
+        for cl in [cl for cl in clusters.values() if cl.label in {"ORG", "GPE"}]:
+            c0 = cl.cands[0]
+            toks = key(c0.text).split()
+            if (len(toks) != 1 or c0.source != "spacy" or c0.fixed or c0.country or c0.text.isupper()
+                    or toks[0] in self.org_words or self.gz.place(c0.text)):
+                continue
+            hosts = [h for h in persons if len(key(h.cands[0].text).split()) > 1
+                     and key(h.cands[0].text).split()[-1] == toks[0]]
+            if len({h.ckey for h in hosts}) == 1:
+                for c in cl.cands:
+                    c.label = "PERSON"
+                self._merge(clusters, cl, hosts[0], "short")
+        # The tail of a longer organisation's name ("the Times" after "the Financial Times").
+        orgs = [cl for cl in clusters.values() if cl.label == "ORG"]
+        for cl in orgs:
+            c0 = cl.cands[0]
+            toks = key(c0.text).split()
+            if c0.source != "spacy" or c0.text.isupper() or cl.ckey not in clusters or len(toks) > 2:
+                continue
+            hosts = [h for h in orgs if h is not cl and h.ckey in clusters
+                     and len(key(h.cands[0].text).split()) > len(toks)
+                     and key(h.cands[0].text).split()[-len(toks):] == toks]
             if len({h.ckey for h in hosts}) == 1:
                 self._merge(clusters, cl, hosts[0], "short")
         # ORG/PERSON candidates that are really a short form of an ORG (initials).
@@ -392,6 +568,13 @@ class EntityFinder:
             for i in range(c.ts, c.te):
                 by_tok[i] = c
         for c in cands:
+            if c.label in {"LOC", "GPE"} and c.kind == "name" and not c.ckey.startswith("country:"):
+                # "Russia's Far East": a region or city of the owner country; the phrase is an alias.
+                owner = self._possessive_owner(doc, c.ts, by_tok)
+                if owner is not None:
+                    c.country = c.country or owner.country
+                    extra.append(self._alias_cand(doc, c, owner.ts, c.te, "descriptor", "prefix"))
+                continue
             if c.label not in {"PERSON", "ORG"} or (c.kind != "name" and c.kind != "short"):
                 continue
             # 1. Prefix: tokens to the left inside the same noun phrase.
@@ -430,6 +613,11 @@ class EntityFinder:
                             if sector:
                                 c.sector = c.sector or sector
                     c.country = c.country or self._country_in(doc, prefix, by_tok)
+                    owner = self._possessive_owner(doc, p, by_tok)
+                    if owner is not None and (has_title or c.label == "ORG"):
+                        # "North Korea's defence minister X": the office's country is the person's.
+                        c.country = c.country or owner.country
+                        extra.append(self._alias_cand(doc, c, owner.ts, c.te, "title", "prefix"))
             # 2. Apposition: "X, the chairman of Y" and "Russia's deputy minister, X".
             root = doc[c.ts:c.te].root
             appos = [ch for ch in root.children if ch.dep_ == "appos" and ch.i >= c.te]
@@ -452,11 +640,30 @@ class EntityFinder:
                 if left >= c.te:
                     self._apposition(doc, c, doc[left:right], ch, extra, by_tok)
 
+    def _possessive_owner(self, doc: Doc, i: int, by_tok: dict[int, Cand]) -> Cand | None:
+        """The country (or organisation with a country) written as "<X>'s" right before token `i`."""
+        if i < 2 or doc[i - 1].text not in POSSESSIVE or (i - 2) not in by_tok:
+            return None
+        owner = by_tok[i - 2]
+        if not owner.country or owner.te != i - 1:
+            return None
+        if owner.label == "GPE" and self.gz.country_of_name(owner.text):
+            return owner
+        if owner.label == "ORG" and owner.source == "dict":
+            return owner
+        return None
+
     def _apposition(self, doc: Doc, c: Cand, np: Span, head: Token, extra: list[Cand],
                     by_tok: dict[int, Cand]) -> None:
         if len(np) > 14 or head.pos_ not in {"NOUN", "PROPN"} or head.ent_type_ in {
                 "DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY"}:
             return  # "SEOUL, Sept 14 (AP)": a dateline, not a description
+        if (c.text.isupper() and self.gz.class_noun(np[-1].text, "last") == "NONE"
+                and _initials_of(np.text) == c.text):
+            self._drop.add(norm(c.text))  # "the China-Pakistan Economic Corridor (CPEC)": a project
+            return
+        if head.pos_ == "PROPN" and not self._title_word(head):
+            return  # "Gershkovich, the Journal and the US government": a list of names, not a description
         extra.append(self._alias_cand(doc, c, np.start, np.end, "descriptor", "appos"))
         words = np.text
         if np[0].lower_ in {"the", "a", "an"}:
@@ -464,7 +671,7 @@ class EntityFinder:
         c.roles.append(words)
         if head.lemma_.lower() in self.gz.titles or any(self._title_word(t) for t in np):
             if (c.label in {"PERSON", "ORG"} and c.source == "spacy" and head.lemma_.lower() in self.gz.titles
-                    and not ({w.lower() for w in c.text.split()} & ORG_WORDS)):
+                    and not ({w.lower() for w in c.text.split()} & self.org_words)):
                 c.label = "PERSON"
             sector = self.gz.titles.get(head.lemma_.lower())
             if sector:
@@ -513,7 +720,7 @@ class EntityFinder:
                 continue
             if t.i in by_tok and by_tok[t.i].source == "dict":
                 continue
-            for words, target in entries:
+            for words, target, required, template in entries:
                 n = len(words)
                 if t.i - n + 1 < 0 or [w.lower_ for w in doc[t.i - n + 1:t.i + 1]] != words:
                     continue
@@ -531,6 +738,11 @@ class EntityFinder:
                     left -= 1
                     if prev.lower_ in {"the", "a", "an", "its", "their", "our"}:
                         break
+                # "Iran's armed forces", "South Korea's foreign ministry": the owner country joins the phrase.
+                if left >= 2 and doc[left - 1].text in POSSESSIVE and (left - 2) in by_tok:
+                    owner_c = by_tok[left - 2]
+                    if owner_c.label == "GPE" and owner_c.country and self.gz.country_of_name(owner_c.text):
+                        left = owner_c.ts
                 right = t.i + 1
                 iso = None
                 # "the new military rulers in Myanmar"
@@ -551,9 +763,13 @@ class EntityFinder:
                         iso = "-"
                 if iso == "-":
                     break
-                if target == "state" and not iso:
+                if (target in {"state", "body"} or required) and not iso:
                     break
                 if not (has_det or iso or t.tag_ in {"NNS", "NNPS"} or (mods and mods[0].lower_ == "a")):
+                    break
+                if target == "body":
+                    assert iso is not None
+                    self._body(doc, np, iso, template, by_tok, out)
                     break
                 c = Cand(np.start_char, np.end_char, left, right, np.text, "ORG" if target == "military" else "GPE",
                          "descriptor", "desc", country=iso, sector="MIL" if target == "military" else None)
@@ -561,6 +777,21 @@ class EntityFinder:
                 out.append(c)
                 break
         return out
+
+    def _body(self, doc: Doc, np: Span, iso: str, template: str, by_tok: dict[int, Cand], out: list[Cand]) -> None:
+        """A state body ("Iran's foreign ministry"): an ORG named by the template, the phrase an alias."""
+        ckey = f"body:{iso}:{template}"
+        inner = by_tok.get(np[-1].i)
+        if inner is not None and inner.label in {"ORG", "GPE", "PERSON", "LOC"} and inner.source == "spacy":
+            # spaCy's own span for the body ("Defence Ministry"): it becomes the phrase.
+            inner.ckey, inner.label, inner.country = ckey, "ORG", iso
+            if inner.start > np.start_char:
+                inner.start, inner.ts = np.start_char, np.start
+                inner.text = self._text(doc)[inner.start:inner.end]
+            return
+        c = Cand(np.start_char, np.end_char, np.start, np.end, np.text, "ORG", "descriptor", "desc", country=iso)
+        c.ckey = ckey
+        out.append(c)
 
     def role_references(self, doc: Doc, clusters: list[Cluster], by_tok: dict[int, Cand]) -> list[Cand]:
         """Noun phrases such as "the junta leader" or "the general" pointing at a named person."""
@@ -668,7 +899,11 @@ class EntityFinder:
     # ---------------------------------------------------------------- assembly
     def find(self, doc: Doc, title_doc: Doc | None) -> tuple[list[Entity], list[Mention]]:
         """Return the entity list and the body mentions of one document."""
+        self._drop = set()
         body = self._collect(doc)
+        if self._drop:
+            dropped = {c.ckey for c in body if norm(c.text) in self._drop}
+            body = [c for c in body if c.ckey not in dropped]
         context: dict[str, Cluster] = {}
         for c in body:
             if c.label == "PERSON" and c.kind != "pronoun":
@@ -697,16 +932,24 @@ class EntityFinder:
                 found = clusters[c.ckey] = Cluster(c.ckey, c.label)
                 order.append(c.ckey)
             found.cands.append(c)
+        self._doc_countries = {c.country for c in [*body, *title] if c.ckey.startswith("country:") and c.country}
         entities: list[Entity] = []
         mentions: list[Mention] = []
-        n = 0
+        by_name: dict[tuple[str, str], int] = {}
         for ck in order:
             cl = clusters[ck]
-            ent = self._entity(cl, f"e{n}")
+            ent = self._entity(cl, f"e{len(entities)}")
             if ent is None:
                 continue
-            n += 1
-            entities.append(ent)
+            same = by_name.get((ent.type, norm(ent.name)))
+            if same is not None:
+                # One entity per canonical name ("Iran's defence ministry" and a listed "Iranian Ministry
+                # of Defence"): the first keeps its key, the other's forms become its aliases.
+                ent = _absorb(entities[same], ent)
+                entities[same] = ent
+            else:
+                by_name[(ent.type, norm(ent.name))] = len(entities)
+                entities.append(ent)
             for c in cl.cands:
                 if not c.source.endswith(":title"):
                     mentions.append(Mention(ent.key, c.start, c.end, c.text, c.kind))
@@ -757,7 +1000,7 @@ class EntityFinder:
 
     def _entity(self, cl: Cluster, ekey: str) -> Entity | None:
         names = [c for c in cl.cands if c.kind in {"name", "short", "alias", "metonym"}]
-        if not names and not cl.ckey.startswith(("mil:", "country:")):
+        if not names and not cl.ckey.startswith(("mil:", "country:", "body:")):
             return None
         labels = Counter(c.label for c in cl.cands if c.kind != "pronoun")
         label = "PERSON" if labels.get("PERSON") and any(c.person_cue or c.source.startswith("dict") for c in
@@ -766,12 +1009,14 @@ class EntityFinder:
             label = labels.most_common(1)[0][0] if labels else cl.label
         if cl.ckey.startswith("country:") or cl.ckey.startswith("place:"):
             label = "GPE"
+        if cl.ckey.startswith("body:"):
+            label = "ORG"
         if label not in {"PERSON", "ORG", "GPE", "LOC", "EVENT"}:
             return None
         actor = next((c.actor for c in cl.cands if c.actor is not None), None)
         country = actor.country if actor else None
-        if cl.ckey.startswith(("country:", "mil:")):
-            country = cl.ckey.split(":", 1)[1]
+        if cl.ckey.startswith(("country:", "mil:", "body:")):
+            country = cl.ckey.split(":", 2)[1]
         country = country or next((c.country for c in cl.cands if c.country), None)
         name = self._name(cl, actor, names)
         if not name:
@@ -779,17 +1024,19 @@ class EntityFinder:
         if country is None and label == "PERSON":
             country = self.actors.country_of_person_name(name.split(), self.name_token_share)
         if country is None and label == "ORG":
-            for w in re.findall(r"[\w'’]+", name):
+            for w in [*name.split()[:2], *re.findall(r"[\w'’]+", name)]:
                 country = self.gz.demonym(w) or self.gz.country_of_name(w)
                 if country:
                     break
         if country is None and label in {"GPE", "LOC"}:
             country = self.gz.place(name) if not cl.ckey.startswith("region:") else None
+        if country is None and label in {"GPE", "LOC", "ORG"} and not cl.ckey.startswith("region:"):
+            country = self._country_of_place_words(name)
         sector = actor.sector if actor else None
         sector = sector or next((c.sector for c in cl.cands if c.sector), None)
         if sector is None and label == "ORG":
             words = {w.lower() for w in name.split()}
-            sector = next((s for w, s in ORG_SECTORS.items() if w in words), None)
+            sector = next((self.org_sectors[w] for w in name.lower().split() if w in self.org_sectors), None)
         if sector is None and label in {"PERSON", "ORG"}:
             sector = next((s for r in (r for c in cl.cands for r in c.roles) if (s := self.gz.agent_sector(r))), None)
         aliases: list[str] = []
@@ -809,9 +1056,22 @@ class EntityFinder:
         return Entity(ekey, name, et, country, sector, tuple(aliases), tuple(roles),
                       actor.actor_id if actor else None)
 
+    def _country_of_place_words(self, name: str) -> str | None:
+        """Country of a city named inside a name ("Sverdlovsk region", "Yekaterinburg Regional Court"),
+        when that country is one the document names (a city name alone is too ambiguous)."""
+        words = [w for w in re.split(r"[\s-]+", name) if w[:1].isupper() and w.lower() not in self.org_words]
+        for w in words:
+            city = self.gz.city(w)
+            if city is not None and city.country in self._doc_countries:
+                return city.country
+        return None
+
     def _name(self, cl: Cluster, actor: Actor | None, names: list[Cand]) -> str:
         if cl.ckey.startswith("mil:"):
             return f"{self.gz.short(cl.ckey[4:])} military"
+        if cl.ckey.startswith("body:"):
+            _, iso, template = cl.ckey.split(":", 2)
+            return template.format(adj=self.gz.adjective(iso), short=self.gz.short(iso))
         if actor is not None and (actor.curated or actor.type == "PERSON"):
             return actor.name
         if cl.ckey.startswith("country:") and not names:
@@ -823,12 +1083,24 @@ class EntityFinder:
         return max(texts, key=lambda s: (len(s.split()) if not s.isupper() else 0, counts[s], -texts.index(s)))
 
 
+def _absorb(keep: Entity, other: Entity) -> Entity:
+    """`keep` with the aliases, roles and missing attributes of `other` (same canonical name)."""
+    aliases = keep.aliases + tuple(a for a in other.aliases if a not in keep.aliases)
+    roles = keep.roles + tuple(r for r in other.roles if r not in keep.roles)
+    return Entity(keep.key, keep.name, keep.type, keep.country or other.country, keep.sector or other.sector,
+                  aliases, roles, keep.dictionary_id or other.dictionary_id)
+
+
 def _contains(host: list[str], part: list[str]) -> bool:
     n = len(part)
     return any(host[i:i + n] == part for i in range(len(host) - n + 1))
 
 
 def _initials(cl: Cluster) -> str:
-    words = [w for w in re.split(r"[\s-]+", cl.cands[0].text) if w and w.lower() not in STOP_INITIALS]
+    return _initials_of(cl.cands[0].text)
+
+
+def _initials_of(text: str) -> str:
+    words = [w for w in re.split(r"[\s-]+", text) if w and w.lower() not in STOP_INITIALS]
     return "".join(w[0] for w in words if w[0].isalpha()).upper()
 

@@ -80,7 +80,13 @@ class Gazetteer:
     demonyms: dict[str, str] = field(default_factory=dict)  # key -> ISO3
     regions: dict[str, str] = field(default_factory=dict)  # key -> canonical region name
     titles: dict[str, str] = field(default_factory=dict)  # lower head word -> sector ("" none)
-    descriptors: dict[str, str] = field(default_factory=dict)  # lower phrase -> "military" | "state"
+    descriptors: dict[str, str] = field(default_factory=dict)  # lower phrase -> "military" | "state" | "body"
+    # lower phrase -> (needs a country named with it, name template for "body" phrases)
+    descriptor_info: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    adjectives: dict[str, str] = field(default_factory=dict)  # ISO3 -> adjective naming its bodies
+    org_words: dict[str, str] = field(default_factory=dict)  # lower word -> sector ("" none)
+    # lower noun -> (type the noun gives a name next to it, "before" | "after" | "both" | "first")
+    class_nouns: dict[str, tuple[str, str]] = field(default_factory=dict)
     not_entities: set[str] = field(default_factory=set)
     agents: dict[str, str] = field(default_factory=dict)  # "army chief" -> "MIL" (Phoenix agents)
     _cities: dict[str, City] | None = None
@@ -121,6 +127,17 @@ class Gazetteer:
     def short(self, iso3: str) -> str:
         """The short English name of a country ("Russia", "North Korea")."""
         return self.short_names.get(iso3, iso3)
+
+    def adjective(self, iso3: str) -> str:
+        """The adjective naming a state's bodies ("Russian", "United States"); else the short name."""
+        return self.adjectives.get(iso3) or self.short(iso3)
+
+    def class_noun(self, word: str, position: str) -> str | None:
+        """The type a common noun gives a name written next to it (`position` before/after/first)."""
+        got = self.class_nouns.get(word.lower())
+        if got is None or (got[1] != position and not (got[1] == "both" and position != "first")):
+            return None
+        return got[0]
 
 
 def _load_cities() -> dict[str, City]:
@@ -177,9 +194,12 @@ def load_gazetteer(settings: Settings) -> Gazetteer:
             for v in (cols[2].split("|") if len(cols) > 2 else []):
                 if v.strip():
                     gz.country_names[key(v)] = iso3
-            for d in (cols[3].split("|") if len(cols) > 3 else []):
-                if d.strip():
-                    gz.demonyms[key(d)] = iso3
+            demonyms = [d.strip() for d in (cols[3].split("|") if len(cols) > 3 else []) if d.strip()]
+            for d in demonyms:
+                gz.demonyms[key(d)] = iso3
+            adjective = cols[4].strip() if len(cols) > 4 and cols[4].strip() else None
+            if adjective or demonyms:
+                gz.adjectives[iso3] = adjective or demonyms[0]
     for path in (data_path("gazetteer", "regions.tsv"), *settings.files("regions")):
         for _, cols in read_tsv(path, 1):
             gz.regions[key(cols[0])] = cols[0]
@@ -191,9 +211,28 @@ def load_gazetteer(settings: Settings) -> Gazetteer:
             gz.titles[cols[0].strip().lower()] = cols[1].strip() if len(cols) > 1 else ""
     for path in (data_path("gazetteer", "descriptors.tsv"), *settings.files("descriptors")):
         for n, cols in read_tsv(path, 2):
-            if cols[1] not in {"military", "state"}:
-                raise ConfigError(f"{path}:{n}: target must be `military` or `state`, got `{cols[1]}`")
-            gz.descriptors[cols[0].strip().lower()] = cols[1]
+            if cols[1] not in {"military", "state", "body"}:
+                raise ConfigError(f"{path}:{n}: target must be `military`, `state` or `body`, got `{cols[1]}`")
+            owner = cols[2].strip() if len(cols) > 2 and cols[2].strip() else "optional"
+            if owner not in {"optional", "required"}:
+                raise ConfigError(f"{path}:{n}: owner must be `optional` or `required`, got `{owner}`")
+            template = cols[3].strip() if len(cols) > 3 else ""
+            if cols[1] == "body" and ("{adj}" not in template and "{short}" not in template):
+                raise ConfigError(f"{path}:{n}: a `body` phrase needs a name template with {{adj}} or {{short}}")
+            phrase = cols[0].strip().lower()
+            gz.descriptors[phrase] = cols[1]
+            gz.descriptor_info[phrase] = (owner == "required" or cols[1] == "body", template)
+    for path in (data_path("gazetteer", "org_words.tsv"), *settings.files("org_words")):
+        for _, cols in read_tsv(path, 1):
+            gz.org_words[cols[0].strip().lower()] = cols[1].strip() if len(cols) > 1 else ""
+    for path in (data_path("gazetteer", "class_nouns.tsv"), *settings.files("class_nouns")):
+        for n, cols in read_tsv(path, 3):
+            etype, position = cols[1].strip(), cols[2].strip()
+            if etype not in {"ORG", "LOC", "GPE", "EVENT", "NONE"}:
+                raise ConfigError(f"{path}:{n}: type must be ORG, LOC, GPE, EVENT or NONE, got `{etype}`")
+            if position not in {"before", "after", "both", "first", "last"}:
+                raise ConfigError(f"{path}:{n}: position must be before, after, both, first or last, got `{position}`")
+            gz.class_nouns[cols[0].strip().lower()] = (etype, position)
     for path in (data_path("gazetteer", "not_entities.txt"), *settings.files("not_entities")):
         for _, cols in read_tsv(path, 1):
             gz.not_entities.add(norm(cols[0]))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
+FULL_MONTHS = {name.lower() for name in calendar.month_name if name}
 WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _MON = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|" \
        r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
@@ -40,7 +41,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("absolute-dmy", re.compile(rf"\b(?P<day>{_DAY})\s+(?P<mon>{_MON})\s+(?P<year>{_YEAR})\b")),
     ("numeric", re.compile(r"\b(?P<num>\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)\b")),
     ("month-rel-year", re.compile(rf"\b(?P<mon>{_MON})\s+(?P<rel>last|this|next)\s+year\b", re.I)),
-    ("rel-month-name", re.compile(rf"\b(?P<rel>last|this|next)\s+(?P<mon>{_MON})(?![\w])")),
+    # Function words match in any case ("In February" opens a sentence); month names stay
+    # capitalised so that "may" and "march" as words never read as months.
+    ("rel-month-name", re.compile(rf"\b(?P<rel>(?i:last|this|next))\s+(?P<mon>{_MON})(?![\w])")),
     ("month-year", re.compile(rf"\b(?P<mon>{_MON}),?\s+(?P<year>{_YEAR})\b")),
     ("month-day", re.compile(rf"\b(?P<mon>{_MON})\s+(?P<day>{_DAY})\b(?!\s*(?:,\s*)?(?:1[89]|20)\d\d)")),
     ("day-month", re.compile(rf"\b(?P<day>{_DAY})\s+(?P<mon>{_MON})\b")),
@@ -51,9 +54,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?P<unit>week|month|year)\b", re.I)),
     ("ago", re.compile(r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
                        r"(?P<unit>day|week|month|year)s?\s+ago\b", re.I)),
-    ("in-month", re.compile(rf"\b(?:in|since|by|until|during|from|of)\s+(?:early\s+|late\s+|mid-)?"
+    ("in-month", re.compile(rf"\b(?i:in|since|by|until|during|from|of)\s+(?i:early\s+|late\s+|mid-)?"
                             rf"(?P<mon>{_MON})(?![\w])")),
-    ("year", re.compile(rf"(?<![\d,.$-])(?:(?:in|since|by|until|of|from|to|between|and|during)\s+)?"
+    ("year", re.compile(rf"(?<![\d,.$-])(?:(?i:in|since|by|until|of|from|to|between|and|during)\s+)?"
                         rf"(?P<year>{_YEAR})(?:s)?(?![\d%])")),
 ]
 NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -110,7 +113,7 @@ def find_timexes(text: str, published: PublishedDate, doc: Doc | None = None) ->
                 continue
             value, precision, rule_name = got
             last = text[s:e - 1].split()[-1] if text[e - 1] == "." else ""
-            if last.lower() in MONTHS and len(last) > 4:
+            if last.lower() in FULL_MONTHS:
                 e -= 1  # "in March." ends a sentence; "Feb." keeps its abbreviation point
             taken[s:e] = b"\x01" * (e - s)
             out.append(TimeExpression(s, e, text[s:e], value, precision, rule_name))

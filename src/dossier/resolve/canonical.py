@@ -1,4 +1,4 @@
-"""Cross-document canonicalisation: one canonical entity per real-world actor in the store.
+"""Cross-document canonicalisation rules: one canonical entity per real-world actor.
 
 Each `doc_entities` row belongs to a *base* entity whose id is derived from its content
 (type group plus dictionary id, or plus its name without titles), so ids never depend on
@@ -12,34 +12,34 @@ its reason and score:
 - `subset`: a person's name of two or more words inside another's, same known country.
 
 Links only join the same type group and compatible countries; two people whose names
-differ in any word ("Kim Jong Un", "Kim Jong Il") stay apart. Components are recomputed
-from scratch for every touched type group on each call, so the same documents give the
-same rows whatever the batch order or size. An undone merge (`entity_merges.undone`) is
-a cannot-link constraint honoured by later calls.
+differ in any word ("Kim Jong Un", "Kim Jong Il") stay apart. Only bases sharing a blocking
+key (`blocks`) are compared, and a key shared by more than `BLOCK_CAP` bases is a stop word,
+not a name. `cluster` turns the links into components; `resolve.incremental` keeps bases,
+keys and links in the store so that each batch recomputes only the components it touches.
+An undone merge (`entity_merges.undone`) is a cannot-link constraint honoured by later calls.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-import duckdb
 from rapidfuzz import fuzz
 
 from dossier.nlp.gazetteer import norm
-from dossier.settings import Settings, data_path
-
-log = logging.getLogger(__name__)
+from dossier.settings import data_path
 
 GROUPS = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "EVENT": "EVENT"}
 _FOLD = [("ks", "x"), ("kh", "h"), ("ph", "f"), ("dh", "d"), ("th", "t"), ("y", "i"), ("j", "i"), ("w", "v"),
          ("ou", "u"), ("oo", "u"), ("ee", "i"), ("ie", "i"), ("ck", "k"), ("c", "k"), ("q", "k")]
 _STOP = {"of", "and", "the", "for", "in", "on", "de", "al"}
+# A blocking key shared by more bases than this is a stop word ("w:mini" for every ministry),
+# not a name: it links nothing. Kept from the first implementation; it bounds the candidates
+# each new base is compared with, so a batch costs the same in a small or a large store.
+BLOCK_CAP = 200
 
 
 def _titles() -> set[str]:
@@ -101,7 +101,7 @@ class Base:
     sectors: Counter[str] = field(default_factory=Counter)
     roles: set[str] = field(default_factory=set)
     aliases: set[str] = field(default_factory=set)
-    docs: set[str] = field(default_factory=set)
+    docs: int = 0  # documents that mention it (each document's rows are folded in once, together)
     dictionary_id: str | None = None
 
     @property
@@ -133,134 +133,131 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in re.split(r"[\s-]+", name) if w and w.lower() not in _STOP and w[0].isalpha()).upper()
 
 
-def _countries_ok(a: Base, b: Base) -> bool:
-    return a.country is None or b.country is None or a.country == b.country
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What `link` reads of a base, computed once (a base is compared with many candidates)."""
+
+    group: str
+    country: str | None
+    core: str  # name without titles
+    key: str  # norm(core)
+    folded: tuple[str, ...]  # fold() of each word of key
+    aliases: frozenset[str]  # norms of the name-like aliases that may link (multi-word for people)
+
+    @classmethod
+    def of(cls, b: Base) -> Profile:
+        """The profile of a base."""
+        core = b.core()
+        key = norm(core)
+        aliases = frozenset(norm(x) for x in b.aliases
+                            if _name_like(x) and (b.group != "PERSON" or len(x.split()) > 1))
+        return cls(b.group, b.country, core, key, tuple(fold(w) for w in key.split()), aliases)
 
 
 def link(a: Base, b: Base, threshold: float) -> tuple[str, float] | None:
     """The rule that makes two bases one entity, with its score, or None."""
-    if a.group != b.group or not _countries_ok(a, b):
+    return link_profiles(Profile.of(a), Profile.of(b), threshold)
+
+
+def link_profiles(a: Profile, b: Profile, threshold: float) -> tuple[str, float] | None:
+    """`link` on precomputed profiles."""
+    if a.group != b.group or (a.country is not None and b.country is not None and a.country != b.country):
         return None
-    na, nb = a.core(), b.core()
-    ka, kb = norm(na), norm(nb)
+    na, nb = a.core, b.core
+    ka, kb = a.key, b.key
     if not ka or not kb:
         return None
-    a_alias = {norm(x) for x in a.aliases if _name_like(x) and (a.group != "PERSON" or len(x.split()) > 1)}
-    b_alias = {norm(x) for x in b.aliases if _name_like(x) and (b.group != "PERSON" or len(x.split()) > 1)}
-    if kb in a_alias or ka in b_alias:
+    if kb in a.aliases or ka in b.aliases:
         return "alias", 100.0
     if a.group in {"ORG", "EVENT"}:
         if na.isupper() and 2 <= len(na) <= 6 and _initials(nb) == na:
             return "abbreviation", 100.0
         if nb.isupper() and 2 <= len(nb) <= 6 and _initials(na) == nb:
             return "abbreviation", 100.0
-    wa, wb = ka.split(), kb.split()
-    if len(wa) == len(wb):
-        scores = [fuzz.ratio(fold(x), fold(y)) for x, y in zip(wa, wb, strict=True)]
-        if min(scores) >= threshold:
+    if len(a.folded) == len(b.folded):
+        scores = []
+        for x, y in zip(a.folded, b.folded, strict=True):
+            # Below the cutoff rapidfuzz returns 0 early; at or above it, the exact ratio.
+            score = fuzz.ratio(x, y, score_cutoff=threshold)
+            if score < threshold:
+                break
+            scores.append(score)
+        else:
             return "spelling", round(sum(scores) / len(scores), 1)
     if a.group == "PERSON" and a.country and a.country == b.country:
+        wa, wb = ka.split(), kb.split()
         short, long_ = (wa, wb) if len(wa) < len(wb) else (wb, wa)
         if len(short) >= 2 and any(long_[i:i + len(short)] == short for i in range(len(long_) - len(short) + 1)):
             return "subset", 90.0
     return None
 
 
-def _blocks(base: Base) -> set[str]:
-    keys = {"w:" + fold(w)[:4] for w in norm(base.core()).split() if w not in _STOP}
-    keys.add("i:" + _initials(base.core()))
-    if base.core().isupper():
-        keys.add("i:" + base.core())
+def blocks(base: Base) -> set[str]:
+    """Blocking keys of a base: only bases sharing one are compared with `link`.
+
+    Keys carry the type group, since `link` never joins two groups: folded four-letter word
+    prefixes ("w:"), initials ("i:"), and the norms of the name and its name-like aliases ("n:").
+    """
+    core = base.core()
+    keys = {"w:" + fold(w)[:4] for w in norm(core).split() if w not in _STOP}
+    keys.add("i:" + _initials(core))
+    if core.isupper():
+        keys.add("i:" + core)
     for alias in base.aliases:
         if _name_like(alias):
             keys.add("n:" + norm(alias))
-    keys.add("n:" + norm(base.core()))
-    return keys
+    keys.add("n:" + norm(core))
+    return {f"{base.group}|{k}" for k in keys}
 
 
-def _load_bases(con: duckdb.DuckDBPyConnection, groups: Iterable[str]
-                ) -> tuple[dict[str, Base], list[tuple[str, str, str | None]]]:
-    """Bases of the given groups, and (doc_entity_id, base id, current entity_id) per row."""
-    # The type names are this module's constants, never user input.
-    types = ", ".join(f"'{t}'" for t, g in GROUPS.items() if g in set(groups)) or "''"
-    rows = con.execute(
-        "SELECT doc_entity_id, doc_id, name, type, country, sector, aliases, roles, dictionary_id, entity_id "
-        f"FROM doc_entities WHERE type IN ({types}) ORDER BY doc_entity_id"
-    ).fetchall()
-    bases: dict[str, Base] = {}
-    row_base: list[tuple[str, str, str | None]] = []
-    for de_id, doc_id, name, etype, country, sector, aliases, roles, dict_id, current in rows:
-        k = base_key(etype, name, dict_id)
-        b = bases.get(k)
-        if b is None:
-            b = bases[k] = Base(entity_id_for(k), k, GROUPS.get(etype, etype), dictionary_id=dict_id)
-        b.names[name] += 1
-        b.types[etype] += 1
-        if country:
-            b.countries[country] += 1
-        if sector:
-            b.sectors[sector] += 1
-        b.roles.update(roles or ())
-        b.aliases.update(aliases or ())
-        b.docs.add(doc_id)
-        row_base.append((de_id, b.entity_id, current))
-    return bases, row_base
+def survivor_rank(b: Base) -> tuple[bool, int, bool, int, str]:
+    """Order of preference for the base that names a merged component (the largest wins)."""
+    return (b.dictionary_id is not None, len(b.core().split()), not b.core().isupper(), b.docs, b.entity_id)
 
 
-def _components(bases: Sequence[Base], cannot: set[frozenset[str]], threshold: float
-                ) -> dict[str, tuple[str, str, float]]:
-    """Map each merged base id to (survivor id, reason, score)."""
-    by_block: dict[str, list[int]] = defaultdict(list)
-    for i, b in enumerate(bases):
-        for k in _blocks(b):
-            by_block[k].append(i)
-    edges: dict[tuple[int, int], tuple[str, float]] = {}
-    for members in by_block.values():
-        if len(members) > 200:
-            continue  # a block this big is a stop word, not a name
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = members[x], members[y]
-                pair = (min(i, j), max(i, j))
-                if pair in edges:
-                    continue
-                got = link(bases[pair[0]], bases[pair[1]], threshold)
-                if got is not None:
-                    edges[pair] = got
-    parent = list(range(len(bases)))
-    members_of: dict[int, set[str]] = {i: {b.entity_id} for i, b in enumerate(bases)}
+def cluster(bases: Mapping[str, Base], edges: Mapping[tuple[str, str], tuple[str, float]],
+            cannot: set[frozenset[str]]) -> dict[str, tuple[str, str, float]]:
+    """Map each merged base id to (survivor id, reason, score), given the linking edges.
 
-    def find(i: int) -> int:
+    `edges` maps (smaller id, larger id) to the rule that links them. Edges are taken
+    strongest first (ties by ids), and one is skipped when it would join two bases an undone
+    merge separated (`cannot`) or two different known countries. The result for a connected
+    component of `edges` depends only on that component, which is what lets a caller
+    recompute only the components that changed.
+    """
+    parent: dict[str, str] = {bid: bid for bid in bases}
+    members_of: dict[str, set[str]] = {bid: {bid} for bid in bases}
+    countries_of: dict[str, set[str]] = {bid: {b.country} if b.country else set() for bid, b in bases.items()}
+
+    def find(i: str) -> str:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
     joined_by: dict[str, tuple[str, float]] = {}
-    order = sorted(edges.items(), key=lambda kv: (-kv[1][1], bases[kv[0][0]].entity_id, bases[kv[0][1]].entity_id))
-    for (i, j), (reason, score) in order:
+    for (i, j), (reason, score) in sorted(edges.items(), key=lambda kv: (-kv[1][1], kv[0][0], kv[0][1])):
         ri, rj = find(i), find(j)
         if ri == rj:
             continue
-        if any(frozenset((x, y)) in cannot for x in members_of[ri] for y in members_of[rj]):
+        if cannot and any(frozenset((x, y)) in cannot for x in members_of[ri] for y in members_of[rj]):
             continue
         # The two groups may still hold different countries: all known countries must agree.
-        countries = {bases[k].country for k in range(len(bases)) if find(k) in {ri, rj} and bases[k].country}
-        if len(countries) > 1:
+        if len(countries_of[ri] | countries_of[rj]) > 1:
             continue
         parent[rj] = ri
         members_of[ri] |= members_of.pop(rj)
-        for bid in (bases[i].entity_id, bases[j].entity_id):
+        countries_of[ri] |= countries_of.pop(rj)
+        for bid in (i, j):
             joined_by.setdefault(bid, (reason, score))
-    comps: dict[int, list[Base]] = defaultdict(list)
-    for i, b in enumerate(bases):
-        comps[find(i)].append(b)
+    comps: dict[str, list[Base]] = defaultdict(list)
+    for bid in sorted(bases):
+        comps[find(bid)].append(bases[bid])
     out: dict[str, tuple[str, str, float]] = {}
     for group in comps.values():
         if len(group) < 2:
             continue
-        survivor = max(group, key=lambda b: (b.dictionary_id is not None, len(b.core().split()),
-                                             not b.core().isupper(), len(b.docs), b.entity_id))
+        survivor = max(group, key=survivor_rank)
         for b in group:
             if b is not survivor:
                 reason, score = joined_by.get(b.entity_id, ("component", 0.0))
@@ -268,127 +265,3 @@ def _components(bases: Sequence[Base], cannot: set[frozenset[str]], threshold: f
     return out
 
 
-def canonicalize_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
-    """Assign canonical entities to unassigned document entities; return how many.
-
-    Deterministic: the entity rows, merges and assignments depend only on the set of
-    document entities in the store, not on the order or size of the batches.
-    """
-    pending = con.execute(
-        "SELECT doc_entity_id, doc_id, type, aliases FROM doc_entities WHERE entity_id IS NULL"
-    ).fetchall()
-    if not pending:
-        return 0
-    groups = {GROUPS.get(r[2], r[2]) for r in pending}
-    recompute(con, settings, groups)
-    return len(pending)
-
-
-def recompute(con: duckdb.DuckDBPyConnection, settings: Settings, groups: Iterable[str]) -> None:
-    """Rebuild bases, merges and assignments for the given type groups; write only what changed."""
-    threshold = float(settings.get("resolve.spelling_threshold", 85.0))
-    groups = sorted(set(groups))
-    bases, row_base = _load_bases(con, groups)
-    base_list = sorted(bases.values(), key=lambda b: b.entity_id)
-    undone = con.execute("SELECT from_id, into_id FROM entity_merges WHERE undone").fetchall()
-    cannot = {frozenset((a, b)) for a, b in undone}
-    merged = _components(base_list, cannot, threshold)
-    ids = [b.entity_id for b in base_list]
-    wanted = {b.entity_id: (b.name, b.type, b.country, b.sector, sorted(b.roles), b.dictionary_id,
-                            merged.get(b.entity_id, (None,))[0]) for b in base_list}
-    want_merges = {merge_id_for(f, into): (f, into, reason, score) for f, (into, reason, score) in merged.items()}
-    _ids_table(con, "_ids", ids)
-    _ids_table(con, "_mids", list(want_merges))
-    have = {r[0]: (r[1], r[2], r[3], r[4], sorted(r[5] or []), r[6], r[7]) for r in con.execute(
-        "SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into FROM entities "
-        "WHERE entity_id IN (SELECT v FROM _ids)").fetchall()}
-    changed = sorted(k for k, v in wanted.items() if have.get(k) != v)
-    pending = [(de_id, bid) for de_id, bid, current in row_base if current is None]
-    canonical = [(de_id, merged.get(bid, (bid,))[0]) for de_id, bid, current in row_base
-                 if merged.get(bid, (bid,))[0] != current]
-    have_merges = {r[0]: (r[1], r[2], r[3], r[4]) for r in con.execute(
-        "SELECT merge_id, from_id, into_id, reason, score FROM entity_merges WHERE NOT undone AND "
-        "(from_id IN (SELECT v FROM _ids) OR merge_id IN (SELECT v FROM _mids))").fetchall()}
-    stale = sorted(m for m, v in have_merges.items() if want_merges.get(m) != v)
-    fresh = sorted(m for m, v in want_merges.items() if have_merges.get(m) != v)
-    own = _begin(con)
-    try:
-        if changed:
-            _ids_table(con, "_changed", changed)
-            con.execute("DELETE FROM entities WHERE entity_id IN (SELECT v FROM _changed)")
-            _insert(con, "entities", ["entity_id", "name", "type", "country", "sector", "roles", "dictionary_id",
-                                      "merged_into"], [[k, *wanted[k]] for k in changed])
-        if pending:
-            # A row's base never changes (its id is derived from content): aliases are written once.
-            base_of = dict(pending)
-            _ids_table(con, "_pending", list(base_of))
-            alias_rows = con.execute(
-                "SELECT doc_entity_id, doc_id, name, aliases FROM doc_entities WHERE doc_entity_id IN "
-                "(SELECT v FROM _pending) ORDER BY doc_entity_id").fetchall()
-            values = [[base_of[de_id], alias, norm(alias), doc_id] for de_id, doc_id, name, aliases in alias_rows
-                      for alias in dict.fromkeys([name, *(aliases or ())])]
-            _insert(con, "entity_aliases", ["entity_id", "alias", "norm", "doc_id"], values)
-        if stale:
-            _ids_table(con, "_stale", stale)
-            con.execute("DELETE FROM entity_merges WHERE NOT undone AND merge_id IN (SELECT v FROM _stale)")
-        if fresh:
-            fresh = [m for m in fresh if not con.execute(
-                "SELECT 1 FROM entity_merges WHERE merge_id = ?", [m]).fetchone()]
-            _insert(con, "entity_merges", ["merge_id", "from_id", "into_id", "reason", "score"],
-                    [[m, *want_merges[m]] for m in fresh])
-        if canonical:
-            _insert(con, "_canon", ["doc_entity_id", "entity_id"], [list(r) for r in canonical], temp=True)
-            con.execute("UPDATE doc_entities d SET entity_id = c.entity_id FROM _canon c "
-                        "WHERE d.doc_entity_id = c.doc_entity_id")
-            con.execute("UPDATE event_participants p SET entity_id = c.entity_id FROM _canon c "
-                        "WHERE p.doc_entity_id = c.doc_entity_id")
-            con.execute("UPDATE quotes q SET speaker_entity_id = c.entity_id FROM _canon c "
-                        "WHERE q.speaker_doc_entity_id = c.doc_entity_id")
-            con.execute("UPDATE quotes q SET target_entity_id = c.entity_id FROM _canon c "
-                        "WHERE q.target_doc_entity_id = c.doc_entity_id")
-            con.execute("DROP TABLE _canon")
-        if own:
-            con.execute("COMMIT")
-    except Exception:
-        if own:
-            con.execute("ROLLBACK")
-        raise
-    finally:
-        for name in ("_ids", "_mids", "_changed", "_pending", "_stale"):
-            con.unregister(name)
-    log.debug("canonicalised %d bases in %s, %d merged", len(base_list), groups, len(merged))
-
-
-def _ids_table(con: duckdb.DuckDBPyConnection, name: str, ids: list[str]) -> None:
-    """Register a one-column Arrow table `name(v)` of ids (binding Python lists is slow in DuckDB)."""
-    import pyarrow as pa
-
-    con.register(name, pa.table({"v": pa.array(ids, type=pa.string())}))
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], rows: list[list[Any]],
-            *, temp: bool = False) -> None:
-    """Bulk insert through an Arrow table (DuckDB's executemany is row by row)."""
-    if not rows:
-        return
-    import pyarrow as pa
-
-    data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
-    con.register("_dossier_rows", data)
-    try:
-        if temp:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _dossier_rows")
-        else:
-            names = ", ".join(cols)
-            con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _dossier_rows")
-    finally:
-        con.unregister("_dossier_rows")
-
-
-def _begin(con: duckdb.DuckDBPyConnection) -> bool:
-    """Start a transaction unless the caller already holds one; return whether we own it."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:
-        return False
-    return True

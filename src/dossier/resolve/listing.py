@@ -8,7 +8,7 @@ import duckdb
 
 from dossier.errors import InputError
 from dossier.nlp.gazetteer import norm
-from dossier.resolve.canonical import GROUPS, recompute
+from dossier.resolve.incremental import recompute_components
 from dossier.settings import Settings
 
 
@@ -61,13 +61,13 @@ def list_entities(con: duckdb.DuckDBPyConnection, query: str | None = None, limi
 def unmerge(con: duckdb.DuckDBPyConnection, merge_id: str, settings: Settings) -> dict[str, Any]:
     """Undo one merge: it is kept as undone (a cannot-link) and the entities are recomputed."""
     row = con.execute(
-        "SELECT m.from_id, m.into_id, m.undone, e.type FROM entity_merges m "
-        "JOIN entities e ON e.entity_id = m.from_id WHERE m.merge_id = ?", [merge_id]
+        "SELECT from_id, into_id, undone FROM entity_merges WHERE merge_id = ?", [merge_id]
     ).fetchone()
     if row is None:
         raise InputError(f"{merge_id}: no such merge; list merges with `dossier entities --db FILE --query NAME`")
-    from_id, into_id, undone, etype = row
+    from_id, into_id, undone = row
     if not undone:
         con.execute("UPDATE entity_merges SET undone = true WHERE merge_id = ?", [merge_id])
-    recompute(con, settings, [GROUPS.get(etype, etype)])
+    # Only the component of the two entities can change: it is clustered again.
+    recompute_components(con, settings, [from_id, into_id])
     return {"merge_id": merge_id, "from_id": from_id, "into_id": into_id, "already_undone": bool(undone)}

@@ -1,12 +1,12 @@
 """Serve stage: a read-only JSON API and HTML pages over a store, with full-text search.
 
 Entry points: `create_app(db)` (the FastAPI app), `serve(db, host=, port=)`,
-`build_index(con)` (the search index; needs a writable connection).
+`build_index(con)` (search and list indexes; needs a writable connection, run after every build).
 """
 
 from __future__ import annotations
 
-from dossier.serve.search import build_index
+from dossier.serve.index import build_index
 
 __all__ = ["build_index", "create_app", "serve"]
 

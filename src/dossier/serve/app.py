@@ -8,8 +8,10 @@ capped; request values reach SQL only as parameters.
 
 # No `from __future__ import annotations`: FastAPI reads the route annotations at definition time.
 
+import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,9 +24,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dossier.serve import pages, queries
+from dossier.serve import index, pages, queries
 from dossier.serve.db import StoreReader
-from dossier.serve.search import as_json, search
+from dossier.serve.search import as_json, index_ready, search
 from dossier.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -127,8 +129,23 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Before the first request: check the precomputed indexes against the store and
+        # render the dashboard once, so no visitor pays for either.
+        await asyncio.to_thread(warm)
         yield
         reader.close()
+
+    def warm() -> None:
+        started = time.perf_counter()
+        try:
+            for part in index.SOURCES:
+                index.ready(reader, part)
+            for scope in ("documents", "evidence"):
+                index_ready(reader, scope)
+            page_dashboard()
+        except Exception:  # a broken part shows on its own page; serving must still start
+            log.exception("warming the server's caches failed")
+        log.info("caches warmed in %.1f s", time.perf_counter() - started)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -344,7 +361,8 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
         tags=["api"],
         summary="Full-text search (BM25) with highlighted snippets",
         description='All words must occur (stemmed); "quoted phrases" must occur verbatim. '
-        "`snippet` is HTML: the text escaped, hits in <mark>.",
+        "`snippet` is HTML: the text escaped, hits in <mark>. Ranking does bounded work: when "
+        "`total_exact` is false, `total` is a lower bound (at least that many hits).",
     )
     def api_search(
         q: Annotated[str, Query(min_length=1, max_length=max_query)],
@@ -360,6 +378,8 @@ def create_app(db: Path | str, settings: Settings | None = None) -> FastAPI:
             "limit": limit,
             "offset": offset,
             "indexed": result.indexed,
+            # False: counting every match would exceed the work bound, `total` is "at least".
+            "total_exact": result.total_exact,
             "items": [as_json(h) for h in result.hits],
         }
         if offset + len(result.hits) < result.total:

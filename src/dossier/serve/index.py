@@ -21,11 +21,16 @@ and the queries fall back to the source tables: slower, never stale.
 from __future__ import annotations
 
 import logging
+import os
 import time
+from pathlib import Path
 
 import duckdb
 
+from dossier.errors import StoreError
 from dossier.serve.db import StoreReader
+from dossier.serve.search import TOP_K, build_fts
+from dossier.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +144,29 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str, expr: str) -> 
     """Row count and order-free hash of `expr` over `table` (fixed names from SOURCES, never input)."""
     row = con.execute(f"SELECT count(*), coalesce(bit_xor({expr}), 0) FROM {table} t").fetchone()
     return f"{row[0]}:{row[1]}" if row else "0:0"
+
+
+def build_index(con: duckdb.DuckDBPyConnection, *, top_k: int = TOP_K) -> None:
+    """(Re)build everything the server reads precomputed: search indexes and `serve_index`.
+
+    Needs a writable connection; the build driver runs it after every build. `top_k` is
+    the length of each frequent word's precomputed list of best rows (see `search.TOP_K`).
+    """
+    started = time.perf_counter()
+    build_fts(con, top_k=top_k)
+    build_serve_index(con)
+    log.info("serve: indexes built in %.1f s", time.perf_counter() - started)
+
+
+def index_store(db: str | os.PathLike[str]) -> None:
+    """Open the store writable, (re)build its indexes, and close it."""
+    con = open_store(Path(db))
+    try:
+        build_index(con)
+    except duckdb.Error as err:
+        raise StoreError(f"{db}: cannot build the search index ({err}); is another process writing it?") from None
+    finally:
+        con.close()
 
 
 def build_serve_index(con: duckdb.DuckDBPyConnection) -> list[str]:

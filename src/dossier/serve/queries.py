@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dossier.serve import index
 from dossier.serve.db import Row, StoreReader
 
 
@@ -217,10 +218,13 @@ def _list_entities(
             q,
             q,
         )
-    base = (
-        "FROM entities n LEFT JOIN (SELECT entity_id, count(DISTINCT event_id) AS events FROM event_participants "
-        "WHERE entity_id IS NOT NULL GROUP BY entity_id) c ON c.entity_id = n.entity_id"
+    counted = (
+        f"{index.SCHEMA}.entity_events"  # precomputed at build time
+        if index.ready(reader, "entities")
+        else "(SELECT entity_id, count(DISTINCT event_id) AS events FROM event_participants "
+        "WHERE entity_id IS NOT NULL GROUP BY entity_id)"
     )
+    base = f"FROM entities n LEFT JOIN {counted} c ON c.entity_id = n.entity_id"
     return _page(
         reader,
         "n.entity_id, n.name, n.type, n.country, n.sector, n.roles, coalesce(c.events, 0) AS events",
@@ -461,6 +465,8 @@ def fused(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
         page.items = [_event_as_fused(r) for r in page.items]
         page.note = "no fused events in this store: each article's events are listed separately"
         return page
+    if index.ready(reader, "fused"):
+        return _fused_indexed(reader, f, limit, offset)
     where = Where()
     if f.type:
         where.add("f.type = ?", f.type)
@@ -526,6 +532,73 @@ def fused(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
     return Page(items, total, limit, offset)
 
 
+def _fused_indexed(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
+    """`fused` over the serve index: narrow ranks first, then the page's rows by rank.
+
+    Each filter key (actor, participant, outlet) reads one contiguous run of the key-sorted
+    table; type and dates filter those rows; the page is a rank range of the wide table.
+    """
+    s = index.SCHEMA
+    keys: list[tuple[str, list[Any]]] = []
+    if f.actor:
+        keys.append(("key IN ('a:' || ?, 'n:' || lower(?))", [f.actor, f.actor]))
+    participant = f.extra.get("participant")
+    if participant:
+        keys.append(("key = 'p:' || ?", [participant]))
+    if f.outlet:
+        keys.append(("key = 'o:' || lower(?)", [f.outlet]))
+    where = Where()
+    if f.type:
+        where.add("type = ?", f.type)
+    if f.since:
+        where.add("date_end >= ?", f.since)
+    if f.until:
+        where.add("date_start <= ?", f.until)
+    cols = ", ".join(f"w.{c.strip()}" for c in index.FUSED_COLUMNS.split(","))
+    if not keys and not where.clauses:
+        return _range_page(reader, f"{s}.fused", cols, limit, offset)
+    if keys:
+        first, first_params = keys[0]
+        where.clauses.insert(0, first)
+        where.params[0:0] = first_params
+        for clause, params in keys[1:]:
+            where.add(f"rank IN (SELECT rank FROM {s}.fused_keys WHERE {clause})", *params)
+        matching = f"SELECT DISTINCT rank FROM {s}.fused_keys {where.sql}"
+    else:
+        matching = f"SELECT rank FROM {s}.fused {where.sql}"
+    return _ranked_page(reader, f"{s}.fused", cols, matching, where.params, limit, offset)
+
+
+def _ranked_page(
+    reader: StoreReader, table: str, cols: str, matching: str, params: list[Any], limit: int, offset: int
+) -> Page:
+    """One page of a rank-sorted index table: the matching ranks (narrow), then their wide rows.
+
+    The total is counted over the same narrowed ranks, in the same query.
+    """
+    rows = reader.rows(
+        f"WITH m AS ({matching}), p AS (SELECT rank, count(*) OVER () AS total FROM m ORDER BY rank LIMIT ? OFFSET ?) "
+        f"SELECT p.total, {cols} FROM p JOIN {table} w ON w.rank = p.rank ORDER BY w.rank",
+        [*params, limit, offset],
+    )
+    if rows:
+        total = int(rows[0]["total"])
+    else:
+        total = int(reader.scalar(f"SELECT count(*) FROM ({matching})", params) or 0) if offset else 0
+    for row in rows:
+        row.pop("total")
+    return Page(rows, total, limit, offset)
+
+
+def _range_page(reader: StoreReader, table: str, cols: str, limit: int, offset: int) -> Page:
+    """One page of an unfiltered rank-sorted index table: a range of ranks."""
+    total = int(reader.memo(("count", table), lambda: reader.scalar(f"SELECT count(*) FROM {table}")))
+    items = reader.rows(
+        f"SELECT {cols} FROM {table} w WHERE w.rank >= ? AND w.rank < ? ORDER BY w.rank", [offset, offset + limit]
+    )
+    return Page(items, total, limit, offset)
+
+
 def _event_as_fused(row: Row) -> Row:
     return {
         "fused_event_id": row["event_id"],
@@ -550,14 +623,63 @@ def _event_as_fused(row: Row) -> Row:
     }
 
 
+_EVENT_SOURCES = """
+WITH sp AS (
+    SELECT doc_id, list({{'event_id': event_id, 'evidence_id': evidence_id, 'doc_id': doc_id, 'body_start': body_start,
+        'body_end': body_end, 'text': text}} ORDER BY body_start, evidence_id) AS spans
+    FROM {s}.event_spans WHERE rank = $rank GROUP BY doc_id
+),
+docs AS (
+    SELECT list({{'doc_id': sp.doc_id, 'name': d.name, 'title': d.title, 'outlet': d.outlet, 'url': d.url,
+        'published_date': d.published_date, 'published_precision': d.published_precision, 'body': d.body,
+        'spans': sp.spans}}) AS docs
+    FROM sp LEFT JOIN documents d ON d.doc_id = sp.doc_id
+),
+mem AS (
+    SELECT list({{'event_id': event_id, 'doc_id': doc_id, 'document': document, 'outlet': outlet,
+        'published_date': published_date, 'date': date, 'precision': precision, 'negated': negated,
+        'evidence': evidence, 'is_copy': is_copy}} ORDER BY published_date NULLS LAST, event_id) AS members
+    FROM {s}.fused_members WHERE rank = $rank
+)
+SELECT mem.members, docs.docs FROM mem, docs
+"""
+
+
+def _attach_sources(reader: StoreReader, event: Row) -> None:
+    """Participants, then members, evidence spans and each article's body in one query (serve index)."""
+    rank = event.pop("rank")
+    event["participants"] = reader.rows(
+        f"SELECT role, position, entity_key, entity_id, name, country FROM {index.SCHEMA}.fused_participants "
+        "WHERE rank = ? ORDER BY role, position",
+        [rank],
+    )
+    got = reader.cursor().execute(_EVENT_SOURCES.format(s=index.SCHEMA), {"rank": rank}).fetchone()
+    members, docs = (got[0] or [], got[1] or []) if got else ([], [])
+    event["members"] = members
+    copies = {m["doc_id"] for m in members if m["is_copy"]}
+    for doc in docs:
+        doc["is_copy"] = doc["doc_id"] in copies
+    event["mentions"] = sorted(docs, key=lambda d: (d.get("published_date") or dt.date.max, d["doc_id"]))
+
+
 def get_fused(reader: StoreReader, event_id: str) -> Row | None:
     """A fused event (or, by its id, a per-document event) with every evidence span in its article."""
     if has_fused(reader):
-        event = reader.row(f"SELECT {FUSED_COLUMNS} FROM fused_events f WHERE f.fused_event_id = ?", [event_id])
+        fast = index.ready(reader, "fused")
+        if fast:
+            cols = ", ".join(f"w.{c.strip()}" for c in index.FUSED_COLUMNS.split(","))
+            event = reader.row(
+                f"SELECT w.rank, {cols} FROM {index.SCHEMA}.fused w WHERE w.fused_event_id = ?", [event_id]
+            )
+        else:
+            event = reader.row(f"SELECT {FUSED_COLUMNS} FROM fused_events f WHERE f.fused_event_id = ?", [event_id])
         if event is None:
             parent = reader.scalar("SELECT fused_event_id FROM fused_event_members WHERE event_id = ?", [event_id])
             if parent is not None:
                 return {"redirect": parent}
+        if event is not None and fast:
+            _attach_sources(reader, event)
+            return event
         if event is not None:
             event["participants"] = reader.rows(
                 "SELECT role, position, entity_key, entity_id, name, country FROM fused_event_participants "
@@ -593,6 +715,8 @@ def get_fused(reader: StoreReader, event_id: str) -> Row | None:
 
 def list_figures(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
     """Figures with their evidence, by as-of date."""
+    if index.ready(reader, "figures"):
+        return _figures_indexed(reader, f, limit, offset)
     where = Where()
     if f.type:
         where.add("fg.category = ?", f.type)
@@ -617,6 +741,33 @@ def list_figures(reader: StoreReader, f: Filters, limit: int, offset: int) -> Pa
     )
     _attach_evidence(reader, page.items)
     return page
+
+
+FIGURE_COLUMNS = (
+    "w.figure_id, w.doc_id, w.value, w.qualifier, w.unit, w.category, w.subject, w.source, w.as_of, "
+    "w.as_of_precision, w.surface, w.outlet, w.document, w.evidence"
+)
+
+
+def _figures_indexed(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
+    """`list_figures` over the serve index: filters on narrow lower-cased columns, page by rank."""
+    table = f"{index.SCHEMA}.figures"
+    where = Where()
+    if f.type:
+        where.add("category = ?", f.type)
+    if f.since:
+        where.add("as_of >= ?", f.since)
+    if f.until:
+        where.add("as_of <= ?", f.until)
+    if f.outlet:
+        where.add("outlet_l = lower(?)", f.outlet)
+    if f.actor:
+        where.add("(contains(subject_l, lower(?)) OR source_l = lower(?))", f.actor, f.actor)
+    if not where.clauses:
+        return _range_page(reader, table, FIGURE_COLUMNS, limit, offset)
+    return _ranked_page(
+        reader, table, FIGURE_COLUMNS, f"SELECT rank FROM {table} {where.sql}", where.params, limit, offset
+    )
 
 
 SERIES_COLUMNS = (
@@ -754,6 +905,8 @@ def dyad_months(reader: StoreReader, level: str, pairs: Sequence[Row]) -> list[R
 
 def events_by_month(reader: StoreReader) -> list[Row]:
     """Fused (or per-document) events with a day or month date, counted per month and type."""
+    if has_fused(reader) and index.ready(reader, "fused"):
+        return reader.rows(f"SELECT month, type, n FROM {index.SCHEMA}.months ORDER BY month, type")
     if has_fused(reader):
         return reader.rows(
             "SELECT date_trunc('month', date_start)::DATE AS month, type, count(*)::INTEGER AS n FROM fused_events "

@@ -1,27 +1,27 @@
 """Full-text search over article bodies and evidence sentences (DuckDB fts, BM25).
 
 The fts index lives in the store (schemas `fts_main_documents`, `fts_main_evidence`) and
-must be built on a writable connection: the build calls `build_index(con)` after it
-writes documents. When the index is missing or older than the documents, search falls
-back to substring matching, which is slower but never wrong.
+must be built on a writable connection: `dossier.serve.build_index(con)` (run after every
+build, or by `dossier serve --index`) calls `build_fts`. Ranking is top-k with bounded
+work (per-term top lists, the rarest word's postings as candidates, phrases checked on
+the best candidates only); when a count would cost more than that bound, the result says
+its total is a lower bound. When the index is missing or older than the documents, search
+falls back to substring matching, which is slower but never wrong.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
 from markupsafe import Markup
 
-from dossier.errors import StoreError
 from dossier.serve.db import StoreReader
 from dossier.serve.highlight import query_terms, snippet
-from dossier.store import load_fts, open_store
+from dossier.store import load_fts
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +33,26 @@ _PHRASE = re.compile(r'"([^"]+)"')
 # candidates from the union of its words' lists. 1,000 covers 50 pages of 20 hits; deeper
 # pages of a one-word query are computed from the full postings.
 TOP_K = 1000
-# Conjunctive queries whose rarest word is in at most this many rows are ranked and counted
-# exactly (its postings are the candidates); above it, candidates come from the top lists
-# and the total is a lower bound ("at least N"). 10,000 postings score in ~5 ms here
-# (bench/api.py, 100,000-event store); exact counts of two words each in 100,000+ rows
-# cost 50-100 ms under load.
-EXACT_MAX_DF = 10_000
+# Queries of several words whose rarest word is in at most this many rows are ranked and
+# counted exactly (its postings are the candidates); above it, the candidates are its top
+# list and this many of its rows, and the total is a lower bound ("at least N"). Joining
+# two posting lists of 113,000 rows each takes ~6 ms here (bench/api.py, 100,000-event
+# store): 200,000 keeps every query on such a store exact, and a store ten times larger
+# bounded.
+EXACT_MAX_DF = 200_000
 # "Quoted phrases" are checked in the text of at most this many best-ranked candidates
 # (articles are long, evidence sentences short); beyond it the total is a lower bound.
 PHRASE_CHECK = {"documents": 200, "evidence": 2000}
+# Candidates read per round of the phrase check, at least (the first round reads the page).
+PHRASE_BATCH = 20
 
 
-def build_fts(con: duckdb.DuckDBPyConnection) -> None:
+def build_fts(con: duckdb.DuckDBPyConnection, *, top_k: int = TOP_K) -> None:
     """(Re)build the fts indexes of documents (title, body) and evidence (text).
 
     Needs a writable connection. Adds, per index, `postings` (term frequencies sorted by
-    term, so a query reads only its terms' rows) and `top` (each frequent term's best
-    TOP_K postings in score order).
+    term, so a query reads only its terms' rows), `top` (each frequent term's best TOP_K
+    postings in score order) and an ART index on `docs.docid`.
     """
     load_fts(con)
     con.execute("PRAGMA create_fts_index('documents', 'doc_id', 'title', 'body', overwrite=1)")
@@ -62,13 +65,17 @@ def build_fts(con: duckdb.DuckDBPyConnection) -> None:
             f"any_value(d.len)::INTEGER AS len FROM {schema}.terms t JOIN {schema}.docs d ON d.docid = t.docid "
             "GROUP BY t.termid, t.docid ORDER BY t.termid, t.docid"
         )
+        # Row id -> key for the page's hits: an ART point lookup, not a scan of every key.
+        con.execute(f"CREATE UNIQUE INDEX docs_docid ON {schema}.docs (docid)")
         con.execute(
             f"CREATE OR REPLACE TABLE {schema}.top AS SELECT termid, pos, docid, tf, len FROM ("
             "SELECT p.termid, p.docid, p.tf, p.len, row_number() OVER (PARTITION BY p.termid ORDER BY "
             f"{_TF_NORM.format(p='p', avgdl='st.avgdl')} DESC, p.docid)::INTEGER AS pos "
             f"FROM {schema}.postings p JOIN {schema}.dict d ON d.termid = p.termid, {schema}.stats st "
-            f"WHERE d.df > {TOP_K}) WHERE pos <= {TOP_K} ORDER BY termid, pos"
+            f"WHERE d.df > {int(top_k)}) WHERE pos <= {int(top_k)} ORDER BY termid, pos"
         )
+        # A word has a top list exactly when it is in more than top_k rows.
+        con.execute(f"CREATE OR REPLACE TABLE {schema}.top_k AS SELECT {int(top_k)}::INTEGER AS top_k")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +108,9 @@ class SearchResult:
     offset: int
     indexed: bool  # False when the fts index was missing or stale and substring matching was used
     hits: list[dict[str, Any]] = field(default_factory=list)
+    # False when counting every match would cost more than the bound: `total` is then a
+    # lower bound ("at least N") and the order is BM25 over the best candidates.
+    total_exact: bool = True
 
 
 def index_ready(reader: StoreReader, scope: str) -> bool:
@@ -109,7 +119,13 @@ def index_ready(reader: StoreReader, scope: str) -> bool:
     schema = f"fts_main_{table}"
     key = f"ready:{table}"
     if key not in reader.cache:
-        ok = reader.fts_loaded and reader.has(f"{schema}.docs") and reader.has(f"{schema}.postings")
+        ok = (
+            reader.fts_loaded
+            and reader.has(f"{schema}.docs")
+            and reader.has(f"{schema}.postings")
+            and reader.has(f"{schema}.top")
+            and reader.has(f"{schema}.top_k")
+        )
         if ok:
             indexed = reader.scalar(f"SELECT count(*) FROM {schema}.docs")  # schema name is ours, not input
             ok = indexed == reader.scalar(f"SELECT count(*) FROM {table}")
@@ -119,18 +135,32 @@ def index_ready(reader: StoreReader, scope: str) -> bool:
     return ready
 
 
-# BM25 (k1 = 1.2, b = 0.75, the fts extension's defaults) over the postings of the query terms
-# only, grouped by the index's integer docid; every term must occur (conjunctive). Parameter 1
-# is the list of query words. Document lengths are stored in the postings so scoring joins
-# nothing but the few query terms.
-_BM25 = """
-WITH q AS (SELECT DISTINCT stem(lower(strip_accents(w)), 'porter') AS term FROM unnest(?::VARCHAR[]) u(w)),
-qt AS (SELECT d.termid, ln((st.num_docs - d.df + 0.5) / (d.df + 0.5) + 1) AS idf, st.avgdl
-       FROM {s}.dict d JOIN q ON d.term = q.term, {s}.stats st)
-SELECT p.docid, sum(qt.idf * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / qt.avgdl))) AS score
-FROM {s}.postings p JOIN qt ON qt.termid = p.termid
-GROUP BY p.docid HAVING count(*) = (SELECT count(*) FROM q)
+# BM25 as the fts extension computes it (k1 = 1.2, b = 0.75): idf * _TF_NORM per query word.
+_TF_NORM = "{p}.tf * 2.2 / ({p}.tf + 1.2 * (0.25 + 0.75 * {p}.len / {avgdl}))"
+
+# The query's words, stemmed and normalised like the index, with their term ids and idf
+# (NULL termid: the word is in no row). Parameter: the list of words.
+_TERMS = """
+WITH q AS (SELECT DISTINCT stem(lower(strip_accents(w)), 'porter') AS term FROM unnest(?::VARCHAR[]) u(w))
+SELECT q.term, d.termid, d.df, ln((st.num_docs - d.df + 0.5) / (d.df + 0.5) + 1) AS idf, st.avgdl
+FROM q LEFT JOIN {s}.dict d ON d.term = q.term CROSS JOIN {s}.stats st
 """
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    termid: int
+    df: int
+    idf: float
+
+
+@dataclass(slots=True)
+class _Ranked:
+    """Index rows (docid, score) best first: the first `len(order)` of `total` matches."""
+
+    order: list[tuple[int, float]]
+    total: int
+    exact: bool  # total counts every match and the order is the full BM25 order
 
 
 def _stopwords(reader: StoreReader, scope: str) -> frozenset[str]:
@@ -152,13 +182,186 @@ def _phrase_filter(columns: tuple[str, ...], phrases: tuple[str, ...]) -> tuple[
     return (" AND ".join(clauses) or "TRUE"), params
 
 
+def _rank(reader: StoreReader, schema: str, words: list[str], want: int) -> _Ranked:
+    """The best `want` rows having every word (conjunctive BM25), with bounded work.
+
+    One word: its top list (or its postings past TOP_K), exact. Several: the postings of
+    the rarest word are the candidates when it has at most EXACT_MAX_DF rows (exact);
+    otherwise the union of the words' top lists (total is then a lower bound).
+    """
+    found = reader.rows(_TERMS.format(s=schema), [words])
+    if not found or any(r["termid"] is None for r in found):
+        return _Ranked([], 0, True)
+    avgdl = float(found[0]["avgdl"])
+    top_k = _top_k(reader, schema)
+    terms = sorted((_Term(int(r["termid"]), int(r["df"]), float(r["idf"])) for r in found), key=lambda t: t.df)
+    norm = _TF_NORM.format(p="p", avgdl="?")
+    if len(terms) == 1:
+        term = terms[0]
+        if term.df > top_k and want <= top_k:
+            sql = f"SELECT p.docid, ? * {norm} AS score FROM {schema}.top p WHERE p.termid = ? ORDER BY p.pos LIMIT ?"
+        else:
+            sql = (
+                f"SELECT p.docid, ? * {norm} AS score FROM {schema}.postings p WHERE p.termid = ? "
+                "ORDER BY score DESC, p.docid LIMIT ?"
+            )
+        order = [
+            (int(d), float(sc))
+            for d, sc in reader.cursor().execute(sql, [term.idf, avgdl, term.termid, want]).fetchall()
+        ]
+        return _Ranked(order, term.df, True)
+    # Conjunction as a chain of hash joins on the row id, starting from the rarest word: the
+    # work is linear in the words' posting lists (a GROUP BY over them all is ~8x slower).
+    # A rarest word without a top list has few rows: its postings are the candidates, exactly.
+    # Above the bound: its top list and its first EXACT_MAX_DF rows (a sample in index order,
+    # so that words whose best rows never meet still find their common rows).
+    exact = terms[0].df <= max(EXACT_MAX_DF, top_k)
+    first = f"SELECT docid, tf, len FROM {schema}.postings WHERE termid = ?"
+    first_params: list[Any] = [terms[0].termid]
+    if not exact:
+        first = (
+            f"(SELECT docid, tf, len FROM {schema}.postings WHERE termid = ? ORDER BY docid LIMIT ?) "
+            f"UNION (SELECT docid, tf, len FROM {schema}.top WHERE termid = ?)"
+        )
+        first_params = [terms[0].termid, EXACT_MAX_DF, terms[0].termid]
+    norm0 = _TF_NORM.format(p="p0", avgdl="?")
+    joins = " ".join(
+        f"JOIN (SELECT docid, tf, len FROM {schema}.postings WHERE termid = ?) p{i} ON p{i}.docid = p0.docid"
+        for i in range(1, len(terms))
+    )
+    score = " + ".join(
+        [f"? * {norm0}", *(f"? * {_TF_NORM.format(p=f'p{i}', avgdl='?')}" for i in range(1, len(terms)))]
+    )
+    sql = (
+        f"SELECT p0.docid, {score} AS score, count(*) OVER () AS total "
+        f"FROM ({first}) p0 {joins} "
+        "ORDER BY score DESC, p0.docid LIMIT ?"
+    )
+    params = [
+        *(v for t in terms for v in (t.idf, avgdl)),
+        *first_params,
+        *(t.termid for t in terms[1:]),
+        want,
+    ]
+    rows = reader.cursor().execute(sql, params).fetchall()
+    total = int(rows[0][2]) if rows else 0
+    return _Ranked([(int(d), float(sc)) for d, sc, _ in rows], total, exact)
+
+
+def _marks(values: list[Any]) -> str:
+    # Constant IN lists (values still bound as parameters) let DuckDB probe the ART index.
+    return ", ".join("?" for _ in values)
+
+
+def _top_k(reader: StoreReader, schema: str) -> int:
+    key = f"top_k:{schema}"
+    if key not in reader.cache:
+        reader.cache[key] = int(reader.scalar(f"SELECT top_k FROM {schema}.top_k") or 0)
+    found: int = reader.cache[key]
+    return found
+
+
+def _names(reader: StoreReader, schema: str, docids: list[int]) -> dict[int, str]:
+    """Index row ids to the table's keys (doc_id or evidence_id)."""
+    if not docids:
+        return {}
+    got = reader.cursor().execute(f"SELECT docid, name FROM {schema}.docs WHERE docid IN ({_marks(docids)})", docids)
+    return {int(d): str(n) for d, n in got.fetchall()}
+
+
+_DOC_COLS = "x.doc_id, x.name, x.title, x.outlet, x.published_date, x.body"
+_DOC_META = "d.doc_id, d.name, d.title, d.outlet, d.published_date"
+
+
+def _rows(reader: StoreReader, scope: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The rows of these keys, each read once by key (documents with their body, evidence
+    sentences without their document's metadata: see `_with_documents`)."""
+    if not keys:
+        return {}
+    if scope == "documents":
+        found = reader.rows(f"SELECT {_DOC_COLS} FROM documents x WHERE x.doc_id IN ({_marks(keys)})", keys)
+        return {r["doc_id"]: r for r in found}
+    spans = reader.rows(
+        f"SELECT x.evidence_id, x.doc_id, x.text FROM evidence x WHERE x.evidence_id IN ({_marks(keys)})", keys
+    )
+    return {r["evidence_id"]: r for r in spans}
+
+
+def _with_documents(reader: StoreReader, scope: str, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evidence hits with their article's name, title, outlet and date (one query for the page)."""
+    if scope == "documents" or not hits:
+        return hits
+    ids = sorted({h["doc_id"] for h in hits})
+    docs = {
+        r["doc_id"]: r
+        for r in reader.rows(f"SELECT {_DOC_META} FROM documents d WHERE d.doc_id IN ({_marks(ids)})", ids)
+    }
+    out = []
+    for hit in hits:
+        doc = docs.get(hit["doc_id"], {})
+        meta = {k: doc.get(k) for k in ("name", "title", "outlet", "published_date")}
+        out.append(
+            {
+                "evidence_id": hit["evidence_id"],
+                "doc_id": hit["doc_id"],
+                "text": hit["text"],
+                **meta,
+                "score": hit["score"],
+            }
+        )
+    return out
+
+
+def _has_phrases(row: dict[str, Any], scope: str, phrases: tuple[str, ...]) -> bool:
+    fields = (row.get("title"), row.get("body")) if scope == "documents" else (row.get("text"),)
+    lowered = [(f or "").lower() for f in fields]
+    return all(any(p.lower() in f for f in lowered) for p in phrases)
+
+
+def _indexed(reader: StoreReader, query: Query, words: list[str], scope: str, limit: int, offset: int) -> SearchResult:
+    schema = f"fts_main_{scope}"
+    result = SearchResult(scope, query.text, 0, limit, offset, True)
+    if not query.phrases:
+        ranked = _rank(reader, schema, words, offset + limit)
+        page = ranked.order[offset : offset + limit]
+        names = _names(reader, schema, [d for d, _ in page])
+        rows = _rows(reader, scope, [names[d] for d, _ in page if d in names])
+        hits = [{**rows[names[d]], "score": sc} for d, sc in page if names.get(d) in rows]
+        result.hits = _with_documents(reader, scope, hits)
+        result.total, result.total_exact = ranked.total, ranked.exact
+        return result
+    # Phrases: rank by the words, then check the phrases in the text of the best candidates
+    # only, batch by batch, until the page and one more hit are found or the budget is spent.
+    budget = max(PHRASE_CHECK[scope], offset + limit + 1)
+    ranked = _rank(reader, schema, words, budget)
+    need = offset + limit + 1
+    matched: list[dict[str, Any]] = []
+    checked = 0
+    batch = max(need, PHRASE_BATCH)
+    while checked < len(ranked.order) and len(matched) < need:
+        part = ranked.order[checked : checked + batch]
+        checked += len(part)
+        names = _names(reader, schema, [d for d, _ in part])
+        rows = _rows(reader, scope, list(names.values()))
+        for d, sc in part:
+            row = rows.get(names.get(d, ""))
+            if row is not None and _has_phrases(row, scope, query.phrases):
+                matched.append({**row, "score": sc})
+        batch *= 2
+    complete = ranked.exact and checked >= ranked.total
+    result.hits = _with_documents(reader, scope, matched[offset : offset + limit])
+    result.total, result.total_exact = len(matched), complete
+    return result
+
+
 def search(
     reader: StoreReader, text: str, *, scope: str = "documents", limit: int = 20, offset: int = 0
 ) -> SearchResult:
     """Return one page of documents (or evidence sentences) matching `text`, best first.
 
     Every word must occur (stemmed); "quoted phrases" must occur verbatim. Hits carry a
-    `snippet` of escaped text with the matches in <mark>.
+    `snippet` of escaped text with the matches in <mark>. With the index, work is bounded
+    (see `_rank` and PHRASE_CHECK) and `total_exact` says whether `total` is a lower bound.
     """
     query = Query.parse(text)
     indexed = ready = index_ready(reader, scope)
@@ -173,81 +376,50 @@ def search(
     result = SearchResult(scope, text, 0, limit, offset, indexed)
     if not query.terms and not query.phrases:
         return result
-    if scope == "documents":
-        table, key = "documents", "doc_id"
-        text_cols: tuple[str, ...] = ("x.title", "x.body")
-        cols = "x.doc_id, x.name, x.title, x.outlet, x.published_date, x.body"
-        order = "x.published_date DESC NULLS LAST, x.doc_id"
-    else:
-        table, key, text_cols = "evidence", "evidence_id", ("x.text",)
-        cols = "x.evidence_id, x.doc_id, x.text, d.name, d.title, d.outlet, d.published_date"
-        order = "x.evidence_id"
-    source = f"{table} x" + ("" if scope == "documents" else " JOIN documents d ON d.doc_id = x.doc_id")
-    phrase_sql, phrase_params = _phrase_filter(text_cols, query.phrases)
     if ready:
-        schema = f"fts_main_{table}"
-        bm25 = _BM25.format(s=schema)
-        if query.phrases:
-            # Phrases are checked on the text of every candidate, so the count stays exact.
-            ranked = (
-                f"SELECT h.docid, h.score FROM ({bm25}) h JOIN {schema}.docs dc ON dc.docid = h.docid "
-                f"JOIN {table} x ON x.{key} = dc.name WHERE {phrase_sql}"
-            )
-        else:
-            ranked = bm25
-        page = reader.rows(
-            f"WITH page AS (SELECT docid, score, count(*) OVER () AS total FROM ({ranked}) "
-            "ORDER BY score DESC, docid LIMIT ? OFFSET ?) "
-            f"SELECT dc.name, page.score, page.total FROM page JOIN {schema}.docs dc ON dc.docid = page.docid "
-            "ORDER BY page.score DESC, page.docid",
-            [index_words, *(phrase_params if query.phrases else []), limit, offset],
-        )
-        # The page's rows by key: constant IN lists use the primary-key index, a join would scan.
-        marks = ", ".join("?" for _ in page) or "NULL"
-        found = {
-            r[key]: r
-            for r in reader.rows(f"SELECT {cols} FROM {source} WHERE x.{key} IN ({marks})", [p["name"] for p in page])
-        }
-        rows = [{**found[p["name"]], "score": p["score"], "total": p["total"]} for p in page if p["name"] in found]
-        count_sql = f"SELECT count(*) FROM ({ranked})"
-        count_params: list[Any] = [index_words, *(phrase_params if query.phrases else [])]
+        result = _indexed(reader, query, index_words, scope, limit, offset)
+        result.query = text
     else:
-        term_sql, term_params = _phrase_filter(text_cols, query.terms)
-        where = f"WHERE {term_sql} AND {phrase_sql}"
-        sql = (
-            f"SELECT {cols}, 0.0::DOUBLE AS score, count(*) OVER () AS total FROM {source} {where} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?"
-        )
-        params = [*term_params, *phrase_params, limit, offset]
-        count_sql, count_params = f"SELECT count(*) FROM {source} {where}", params[:-2]
-        rows = reader.rows(sql, params)
-    if rows:
-        result.total = int(rows[0]["total"])
-    elif offset:
-        result.total = int(reader.scalar(count_sql, count_params) or 0)
-    for row in rows:
-        row.pop("total")
+        result.hits, result.total = _substring(reader, query, scope, limit, offset)
+    for row in result.hits:
         if scope == "documents":
             body = row.pop("body") or ""
             row["snippet"] = snippet(body, query.terms, phrases=query.phrases)
             row["title_html"] = snippet(row["title"] or row["name"], query.terms, phrases=query.phrases)
         else:
             row["snippet"] = snippet(row["text"], query.terms, phrases=query.phrases, width=600)
-        result.hits.append(row)
     return result
+
+
+def _substring(
+    reader: StoreReader, query: Query, scope: str, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Without an index: every word and phrase as a case-insensitive substring, unranked, exact."""
+    if scope == "documents":
+        text_cols: tuple[str, ...] = ("x.title", "x.body")
+        cols, order, source = _DOC_COLS, "x.published_date DESC NULLS LAST, x.doc_id", "documents x"
+    else:
+        text_cols = ("x.text",)
+        cols = "x.evidence_id, x.doc_id, x.text, d.name, d.title, d.outlet, d.published_date"
+        order, source = "x.evidence_id", "evidence x JOIN documents d ON d.doc_id = x.doc_id"
+    phrase_sql, phrase_params = _phrase_filter(text_cols, query.phrases)
+    term_sql, term_params = _phrase_filter(text_cols, query.terms)
+    where = f"WHERE {term_sql} AND {phrase_sql}"
+    params = [*term_params, *phrase_params]
+    rows = reader.rows(
+        f"SELECT {cols}, 0.0::DOUBLE AS score, count(*) OVER () AS total FROM {source} {where} "
+        f"ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    if rows:
+        total = int(rows[0]["total"])
+    else:
+        total = int(reader.scalar(f"SELECT count(*) FROM {source} {where}", params) or 0) if offset else 0
+    for row in rows:
+        row.pop("total")
+    return rows, total
 
 
 def as_json(hit: dict[str, Any]) -> dict[str, Any]:
     """Return a hit for the JSON API: the highlighted snippet as an HTML string."""
     return {k: (str(v) if isinstance(v, Markup) else v) for k, v in hit.items()}
-
-
-def index_store(db: str | os.PathLike[str]) -> None:
-    """Open the store writable, (re)build its search index, and close it."""
-    con = open_store(Path(db))
-    try:
-        build_index(con)
-    except duckdb.Error as err:
-        raise StoreError(f"{db}: cannot build the search index ({err})") from None
-    finally:
-        con.close()

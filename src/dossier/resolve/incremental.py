@@ -1,0 +1,423 @@
+"""Canonical entities kept up to date batch by batch, at a cost set by the batch, not the store.
+
+After each committed batch the build driver calls `canonicalize_pending`. It:
+
+1. folds the batch's new `doc_entities` rows into their base entities (`resolve_bases`);
+2. updates the blocking keys of those bases (`resolve_blocks`); a key that crosses
+   `BLOCK_CAP` either way makes its members' links be checked again;
+3. compares each changed base only with the bases sharing one of its keys (at most
+   `BLOCK_CAP` per key) and stores the links found (`resolve_links`);
+4. walks the links from the changed bases to their connected components, and clusters
+   only those components (`canonical.cluster`), whose result depends on nothing else;
+5. writes the entity rows, merges and `entity_id` assignments that differ.
+
+Every stored row is a function of the set of document entities (and of undone merges),
+so the rows are the same whatever the batch order or size: the same as one pass over
+everything, which is what `reset` followed by a call does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from dossier.nlp.gazetteer import norm
+from dossier.resolve import tables
+from dossier.resolve.canonical import (
+    BLOCK_CAP,
+    GROUPS,
+    Base,
+    Profile,
+    base_key,
+    blocks,
+    cluster,
+    entity_id_for,
+    link_profiles,
+    merge_id_for,
+)
+from dossier.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_ROW_COLS = "doc_entity_id, doc_id, name, type, country, sector, aliases, roles, dictionary_id, entity_id"
+
+
+@dataclass
+class _Work:
+    """Bases, profiles and keys one call has read or changed (only what the batch touches)."""
+
+    bases: dict[str, Base] = field(default_factory=dict)  # full bases: changed ones and those clustered
+    profiles: dict[str, Profile] = field(default_factory=dict)  # what `link` reads, for every base seen
+    keys: dict[str, set[str]] = field(default_factory=dict)  # base id -> its blocking keys, as now
+    stored_keys: dict[str, set[str]] = field(default_factory=dict)  # as stored before this call
+    blocks: dict[str, tuple[int, list[str] | None]] = field(default_factory=dict)  # key -> size, members
+
+    def load(self, con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None:
+        """Read the stored bases among `ids` that are not loaded in full yet."""
+        for bid, (b, keys) in tables.load_bases(con, [i for i in ids if i not in self.bases]).items():
+            self.bases[bid] = b
+            self.keys.setdefault(bid, keys)
+            self.stored_keys.setdefault(bid, set(keys))
+
+    def load_profiles(self, con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None:
+        """Read the stored profiles and keys among `ids` that are not known yet."""
+        for bid, (p, keys) in tables.load_profiles(con, [i for i in ids if i not in self.profiles]).items():
+            self.profiles[bid] = p
+            self.keys.setdefault(bid, keys)
+            self.stored_keys.setdefault(bid, set(keys))
+
+    def load_blocks(self, con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> None:
+        """Read the stored blocking keys among `keys` that are not loaded yet."""
+        missing = [k for k in keys if k not in self.blocks]
+        got = tables.load_blocks(con, missing)
+        for k in missing:
+            self.blocks[k] = got.get(k, (0, []))
+
+
+def canonicalize_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
+    """Assign canonical entities to unassigned document entities; return how many.
+
+    Deterministic: the entity rows, merges and assignments depend only on the set of
+    document entities in the store (and undone merges), not on the order or size of the
+    batches. Runs in one transaction (the caller's, when it holds one).
+    """
+    tables.ensure_tables(con)
+    got = con.execute("SELECT count(*) FROM doc_entities WHERE entity_id IS NULL").fetchone()
+    pending = int(got[0]) if got else 0
+    if not pending:
+        return 0
+    own = _begin(con)
+    try:
+        _fold_pending(con, settings)
+        if own:
+            con.execute("COMMIT")
+    except Exception:
+        if own:
+            con.execute("ROLLBACK")
+        raise
+    return pending
+
+
+def recompute_components(con: duckdb.DuckDBPyConnection, settings: Settings, seeds: Iterable[str]) -> None:
+    """Cluster again the components holding `seeds` (after an undo) and write what changed."""
+    tables.ensure_tables(con)
+    own = _begin(con)
+    try:
+        if not tables.layout_ok(con):
+            _fold_pending(con, settings)  # builds the tables from every row first
+        _settle(con, _Work(), set(seeds), [])
+        if own:
+            con.execute("COMMIT")
+    except Exception:
+        if own:
+            con.execute("ROLLBACK")
+        raise
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Recompute every base, link and component from all rows (one pass; writes only differences)."""
+    own = _begin(con)
+    try:
+        tables.reset(con)
+        _fold_pending(con, settings)
+        if own:
+            con.execute("COMMIT")
+    except Exception:
+        if own:
+            con.execute("ROLLBACK")
+        raise
+
+
+def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    threshold = float(settings.get("resolve.spelling_threshold", 85.0))
+    known: set[str] = set()
+    if tables.layout_ok(con):
+        rows = con.execute(f"SELECT {_ROW_COLS} FROM doc_entities WHERE entity_id IS NULL "
+                           "ORDER BY doc_entity_id").fetchall()
+        tables.ids_table(con, "_rp_ids", [r[0] for r in rows])
+        try:
+            known = {r[0] for r in con.execute(
+                "SELECT doc_entity_id FROM resolve_rows WHERE doc_entity_id IN (SELECT v FROM _rp_ids)").fetchall()}
+        finally:
+            con.unregister("_rp_ids")
+    else:
+        # First call on this store (or after `reset`): every row is new, one pass over all.
+        tables.reset(con)
+        rows = con.execute(f"SELECT {_ROW_COLS} FROM doc_entities ORDER BY doc_entity_id").fetchall()
+    work = _Work()
+    row_base: list[tuple[str, str]] = []  # (doc_entity_id, base id) of every row to assign
+    new_rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    first: dict[str, tuple[str, str, str | None]] = {}
+    for r in rows:
+        de_id, _doc_id, name, etype, _country, _sector, _aliases, _roles, dict_id, _current = r
+        k = base_key(etype, name, dict_id)
+        bid = entity_id_for(k)
+        row_base.append((de_id, bid))
+        if de_id not in known:
+            new_rows[bid].append(r)
+            first.setdefault(bid, (k, GROUPS.get(etype, etype), dict_id))
+    changed = sorted(new_rows)
+    work.load(con, changed)
+    for bid in changed:
+        if bid not in work.bases:
+            k, group, dict_id = first[bid]
+            work.bases[bid] = Base(bid, k, group, dictionary_id=dict_id)
+            work.keys[bid] = set()
+            work.stored_keys[bid] = set()
+        b = work.bases[bid]
+        for _de_id, _doc_id, name, etype, country, sector, aliases, roles, _dict_id, _current in new_rows[bid]:
+            b.names[name] += 1
+            b.types[etype] += 1
+            if country:
+                b.countries[country] += 1
+            if sector:
+                b.sectors[sector] += 1
+            b.roles.update(roles or ())
+            b.aliases.update(aliases or ())
+        # A document's rows are written in one batch and folded in one call, so its
+        # documents here are new to this base.
+        b.docs += len({r[1] for r in new_rows[bid]})
+        work.keys[bid] = blocks(b)
+        work.profiles[bid] = Profile.of(b)
+    recheck = _update_blocks(con, work, changed)
+    links_changed = _relink(con, work, sorted(set(changed) | recheck), threshold)
+    seeds = set(changed) | recheck | links_changed | {bid for _, bid in row_base}
+    _settle(con, work, seeds, row_base)
+    # Persist the folded state last: everything above read the state before this batch.
+    if changed:
+        tables.ids_table(con, "_rc_ids", changed)
+        try:
+            con.execute("DELETE FROM resolve_bases WHERE base_id IN (SELECT v FROM _rc_ids)")
+        finally:
+            con.unregister("_rc_ids")
+        tables.insert(con, "resolve_bases", tables.base_schema(),
+                      [tables.base_row(work.bases[bid], work.keys[bid], work.profiles[bid]) for bid in changed])
+    fresh = [(de_id, bid) for de_id, bid in row_base if de_id not in known]
+    s = [("doc_entity_id", _pa_string()), ("base_id", _pa_string())]
+    tables.insert(con, "resolve_rows", s, fresh)
+    # Aliases are written once per row, when it is first assigned (a rebuild keeps them).
+    alias_rows = [[bid, alias, norm(alias), r[1]] for bid in changed for r in new_rows[bid] if r[9] is None
+                  for alias in dict.fromkeys([r[2], *(r[6] or ())])]
+    alias_rows.sort(key=lambda v: (v[3], v[0], v[1]))
+    tables.insert(con, "entity_aliases", [("entity_id", _pa_string()), ("alias", _pa_string()),
+                                          ("norm", _pa_string()), ("doc_id", _pa_string())], alias_rows)
+    tables.mark_built(con)
+    log.debug("folded %d rows into %d bases; %d keys rechecked", len(rows), len(changed), len(recheck))
+
+
+def _update_blocks(con: duckdb.DuckDBPyConnection, work: _Work, changed: Sequence[str]) -> set[str]:
+    """Apply the changed bases' key changes to `resolve_blocks`; return bases whose links need a recheck.
+
+    Those are the members of every key that crossed `BLOCK_CAP` (its pairs gain or lose
+    it as a reason to be compared); the changed bases themselves are rechecked anyway.
+    """
+    adds: dict[str, set[str]] = defaultdict(set)
+    drops: dict[str, set[str]] = defaultdict(set)
+    for bid in changed:
+        for k in work.keys[bid] - work.stored_keys[bid]:
+            adds[k].add(bid)
+        for k in work.stored_keys[bid] - work.keys[bid]:
+            drops[k].add(bid)
+    touched = sorted(set(adds) | set(drops))
+    work.load_blocks(con, touched)
+    recheck: set[str] = set()
+    rows: list[list[Any]] = []
+    for k in touched:
+        size0, members0 = work.blocks[k]
+        size1 = size0 + len(adds[k]) - len(drops[k])
+        members1: list[str] | None
+        if size1 > BLOCK_CAP:
+            members1 = None
+            if size0 <= BLOCK_CAP:
+                recheck.update(members0 or ())
+        else:
+            if members0 is None:  # back under the cap: find the members again (rare)
+                old = tables.members_of(con, k)
+                members1 = sorted((old - drops[k]) | adds[k])
+                recheck.update(members1)
+            else:
+                members1 = sorted((set(members0) - drops[k]) | adds[k])
+        work.blocks[k] = (size1, members1)
+        if size1 > 0:
+            rows.append([k, size1, members1])
+    if touched:
+        tables.ids_table(con, "_rk_ids", touched)
+        try:
+            con.execute("DELETE FROM resolve_blocks WHERE block IN (SELECT v FROM _rk_ids)")
+        finally:
+            con.unregister("_rk_ids")
+        import pyarrow as pa
+
+        tables.insert(con, "resolve_blocks",
+                      [("block", pa.string()), ("size", pa.int32()), ("members", pa.list_(pa.string()))], rows)
+    return recheck
+
+
+def _relink(con: duckdb.DuckDBPyConnection, work: _Work, ids: Sequence[str], threshold: float) -> set[str]:
+    """Recompute the links of bases `ids` against their candidates; return the ends of their old links."""
+    if not ids:
+        return set()
+    work.load_profiles(con, ids)
+    work.load_blocks(con, {k for bid in ids for k in work.keys[bid]})
+    candidates: dict[str, set[str]] = {}
+    for bid in ids:
+        found: set[str] = set()
+        for k in work.keys[bid]:
+            size, members = work.blocks[k]
+            if members is not None and size <= BLOCK_CAP:
+                found.update(members)
+        found.discard(bid)
+        candidates[bid] = found
+    work.load_profiles(con, {c for found in candidates.values() for c in found})
+    fresh: dict[tuple[str, str], tuple[str, float]] = {}
+    seen: set[tuple[str, str]] = set()
+    profiles = work.profiles
+    for bid in ids:
+        for other in candidates[bid]:
+            pair = (bid, other) if bid < other else (other, bid)
+            if pair in seen:
+                continue
+            seen.add(pair)
+            got = link_profiles(profiles[pair[0]], profiles[pair[1]], threshold)
+            if got is not None:
+                fresh[pair] = got
+    old = tables.links_touching(con, ids)
+    tables.ids_table(con, "_rl_ids", ids)
+    try:
+        con.execute("DELETE FROM resolve_links WHERE a IN (SELECT v FROM _rl_ids) OR b IN (SELECT v FROM _rl_ids)")
+    finally:
+        con.unregister("_rl_ids")
+    import pyarrow as pa
+
+    tables.insert(con, "resolve_links", [("a", pa.string()), ("b", pa.string()), ("reason", pa.string()),
+                                         ("score", pa.float64())],
+                  [[a, b, reason, score] for (a, b), (reason, score) in sorted(fresh.items())])
+    return {x for pair in old for x in pair}
+
+
+def _component_links(con: duckdb.DuckDBPyConnection, seeds: set[str]
+                     ) -> tuple[set[str], dict[tuple[str, str], tuple[str, float]]]:
+    """The bases connected to `seeds` by stored links, and those links (a breadth-first walk)."""
+    comp = set(seeds)
+    links: dict[tuple[str, str], tuple[str, float]] = {}
+    frontier = set(seeds)
+    while frontier:
+        got = tables.links_touching(con, frontier)
+        links.update(got)
+        frontier = {x for pair in got for x in pair} - comp
+        comp |= frontier
+    return comp, links
+
+
+def _settle(con: duckdb.DuckDBPyConnection, work: _Work, seeds: set[str], assign: Sequence[tuple[str, str]]) -> None:
+    """Cluster the components of `seeds` and write entity rows, merges and assignments that differ.
+
+    `assign` lists (doc_entity_id, base id) of rows that need their `entity_id` written
+    whatever it was (new or reset rows); rows of bases whose survivor changed are found here.
+    """
+    comp, links = _component_links(con, seeds)
+    work.load(con, comp)
+    comp = {bid for bid in comp if bid in work.bases}
+    if not comp:
+        return
+    ids = sorted(comp)
+    tables.ids_table(con, "_rs_ids", ids)
+    try:
+        cannot = {frozenset(r) for r in con.execute(
+            "SELECT from_id, into_id FROM entity_merges WHERE undone AND "
+            "(from_id IN (SELECT v FROM _rs_ids) OR into_id IN (SELECT v FROM _rs_ids))").fetchall()}
+        have = {r[0]: (r[1], r[2], r[3], r[4], sorted(r[5] or []), r[6], r[7]) for r in con.execute(
+            "SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into FROM entities "
+            "WHERE entity_id IN (SELECT v FROM _rs_ids)").fetchall()}
+    finally:
+        con.unregister("_rs_ids")
+    merged = cluster({bid: work.bases[bid] for bid in ids}, links, cannot)
+    wanted = {bid: (b.name, b.type, b.country, b.sector, sorted(b.roles), b.dictionary_id,
+                    merged.get(bid, (None,))[0]) for bid in ids for b in [work.bases[bid]]}
+    want_merges = {merge_id_for(f, into): (f, into, reason, score) for f, (into, reason, score) in merged.items()}
+    tables.ids_table(con, "_rs_ids", ids)
+    tables.ids_table(con, "_rm_ids", want_merges)
+    try:
+        have_merges = {r[0]: (r[1], r[2], r[3], r[4]) for r in con.execute(
+            "SELECT merge_id, from_id, into_id, reason, score FROM entity_merges WHERE NOT undone AND "
+            "(from_id IN (SELECT v FROM _rs_ids) OR merge_id IN (SELECT v FROM _rm_ids))").fetchall()}
+        any_merge = {r[0] for r in con.execute(
+            "SELECT merge_id FROM entity_merges WHERE merge_id IN (SELECT v FROM _rm_ids)").fetchall()}
+    finally:
+        con.unregister("_rs_ids")
+        con.unregister("_rm_ids")
+    changed = sorted(k for k, v in wanted.items() if have.get(k) != v)
+    stale = sorted(m for m, v in have_merges.items() if want_merges.get(m) != v)
+    fresh = sorted(m for m, v in want_merges.items() if have_merges.get(m) != v)
+
+    def survivor(bid: str) -> str:
+        return merged.get(bid, (bid,))[0]
+
+    # Rows already assigned follow their base when its survivor changes.
+    moved = sorted(bid for bid in ids if bid in have and (have[bid][6] or bid) != survivor(bid))
+    canonical = {de_id: survivor(bid) for de_id, bid in assign}
+    if moved:
+        tables.ids_table(con, "_rv_ids", moved)
+        try:
+            for de_id, bid in con.execute(
+                    "SELECT doc_entity_id, base_id FROM resolve_rows WHERE base_id IN (SELECT v FROM _rv_ids)"
+            ).fetchall():
+                canonical.setdefault(de_id, survivor(bid))
+        finally:
+            con.unregister("_rv_ids")
+    import pyarrow as pa
+
+    s = pa.string()
+    if changed:
+        tables.ids_table(con, "_changed", changed)
+        try:
+            con.execute("DELETE FROM entities WHERE entity_id IN (SELECT v FROM _changed)")
+        finally:
+            con.unregister("_changed")
+        tables.insert(con, "entities", [("entity_id", s), ("name", s), ("type", s), ("country", s), ("sector", s),
+                                        ("roles", pa.list_(s)), ("dictionary_id", s), ("merged_into", s)],
+                      [[k, *wanted[k]] for k in changed])
+    if stale:
+        tables.ids_table(con, "_stale", stale)
+        try:
+            con.execute("DELETE FROM entity_merges WHERE NOT undone AND merge_id IN (SELECT v FROM _stale)")
+        finally:
+            con.unregister("_stale")
+    fresh = [m for m in fresh if m not in any_merge or m in stale]
+    tables.insert(con, "entity_merges", [("merge_id", s), ("from_id", s), ("into_id", s), ("reason", s),
+                                         ("score", pa.float64())], [[m, *want_merges[m]] for m in fresh])
+    if canonical:
+        tables.insert(con, "_canon", [("doc_entity_id", s), ("entity_id", s)], sorted(canonical.items()), temp=True)
+        try:
+            con.execute("UPDATE doc_entities d SET entity_id = c.entity_id FROM _canon c "
+                        "WHERE d.doc_entity_id = c.doc_entity_id")
+            con.execute("UPDATE event_participants p SET entity_id = c.entity_id FROM _canon c "
+                        "WHERE p.doc_entity_id = c.doc_entity_id")
+            con.execute("UPDATE quotes q SET speaker_entity_id = c.entity_id FROM _canon c "
+                        "WHERE q.speaker_doc_entity_id = c.doc_entity_id")
+            con.execute("UPDATE quotes q SET target_entity_id = c.entity_id FROM _canon c "
+                        "WHERE q.target_doc_entity_id = c.doc_entity_id")
+        finally:
+            con.execute("DROP TABLE _canon")
+    log.debug("settled %d bases in %d links; %d merged, %d entity rows written", len(ids), len(links),
+              len(merged), len(changed))
+
+
+def _pa_string() -> Any:
+    import pyarrow as pa
+
+    return pa.string()
+
+
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    """Start a transaction unless the caller already holds one; return whether we own it."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        return False
+    return True
