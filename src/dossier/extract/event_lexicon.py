@@ -32,6 +32,8 @@ Fields of a trigger entry:
   trigger's subtree (each W a word or ``@class``); ``joint``, ``intent``, ``light``
   (a noun that is the object of a light verb such as "hold"), ``place-arg`` (the
   prepositional argument is a place), ``obj-nominal`` (a nominal direct object),
+  ``obj-actor`` (a direct object, or the subject of a passive, is a person, body or
+  state named in the article: "received the Ethiopian prime minister"),
   ``neg`` (the trigger is negated in its own clause: "did not allow" codes a refusal,
   and the event is then not marked negated), ``free-object`` (a noun that is the direct
   object of a verb outside the light class: "does not recognise sanctions").
@@ -58,7 +60,9 @@ EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
 POS_TAGS = frozenset({"VERB", "NOUN", "ADJ"})
 PATTERNS = frozenset({"agent-target", "joint", "visit", "host", "receive", "predicative", "experiencer"})
 OBJECT_ROLES = frozenset({"target", "theme", "none", "gathering"})
-FLAG_CONDITIONS = frozenset({"joint", "intent", "light", "place-arg", "obj-nominal", "neg", "free-object"})
+FLAG_CONDITIONS = frozenset(
+    {"joint", "intent", "light", "place-arg", "obj-nominal", "obj-actor", "neg", "free-object"}
+)
 WORD_CONDITIONS = frozenset({"obj", "prt", "mod", "sub"})
 # Cooperative actions reported as future or intended are coded AGREE (PLOVER manual, AGREE).
 COOPERATIVE = frozenset({"CONSULT", "SUPPORT", "COOPERATE", "AID", "CONCEDE", "RETREAT", "AGREE"})

@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 EMBEDDING_TYPES = frozenset({"REQUEST", "ACCUSE", "REJECT", "THREATEN"})
 # Speech acts with different trigger words are different statements, even between the same parties.
 SPEECH_ACTS = EMBEDDING_TYPES
+# Material conflict a report may tell from the victim's side alone (passive, nominal).
+ACTORLESS_TYPES = frozenset({"ASSAULT", "COERCE", "SANCTION"})
 JOINT_WORDS = frozenset({"joint", "jointly", "together", "combined", "bilateral", "trilateral", "multilateral"})
 POS_MAP = {"VERB": "VERB", "NOUN": "NOUN", "PROPN": "NOUN", "ADJ": "ADJ"}
 QUOTE_RE = re.compile(r"“[^”]{1,1500}”|\"[^\"\n]{1,1500}\"")
@@ -172,6 +174,12 @@ class _ArticleRun:
                 for o in prep_objects(tok, ("to", "in", "into"))
                 for t in o.subtree
             )
+        elif kind == "obj-actor":
+            objs = direct_objects(tok)
+            if tok.pos_ == "VERB":
+                subj, passive = subjects(tok)
+                objs += subj if passive else []
+            ok = any(self.resolver.entity_at(t) is not None for o in objs for t in conjuncts(o))
         elif kind == "obj-nominal":
             ok = any(o.pos_ in {"NOUN", "PROPN", "PRON"} for o in direct_objects(tok))
         elif kind == "free-object":
@@ -316,6 +324,8 @@ class _ArticleRun:
         targets: list[Participant] = []
         if pattern == "joint":
             partners = prep_objects(tok, ("with", "between"))
+            if tok.pos_ == "NOUN":  # "the signing of the accord between X and Y"
+                objects = objects + prep_objects(tok, ("of",))
             for obj in objects:
                 partners += prep_objects(obj, ("with", "between"))
             for p in res.resolve_all(partners):
@@ -468,7 +478,7 @@ class _ArticleRun:
         if got is None:
             return None
         actors, targets, place = got
-        if not actors:
+        if not actors and not self._actorless_ok(tok, etype, targets):
             return None
         actors = self._metonyms(actors)
         if entry.pattern != "visit":
@@ -514,6 +524,17 @@ class _ArticleRun:
             lemma=tok.lemma_.lower(),
             pattern=entry.describe() + (f"; {mod.note}" if mod.note else ""),
         )
+
+    def _actorless_ok(self, tok: Token, etype: str, targets: list[Participant]) -> bool:
+        """News often names only the victim of force or coercion ("Sonko was arrested",
+        "the village was shelled", "an attack on the embassy"): PLOVER leaves the actor
+        implicit, and the event is kept when its target is named."""
+        if etype not in ACTORLESS_TYPES or not targets:
+            return False
+        if tok.pos_ == "VERB":
+            _, passive = subjects(tok)
+            return passive
+        return tok.pos_ == "NOUN"
 
     def _date_from_frame(
         self, tok: Token, sent: Span, timexes: list[TimeExpression], lede: bool

@@ -68,6 +68,9 @@ class CategoryCue:
     words: tuple[str, ...]
     category: str
     needs_any: frozenset[str]  # the sentence must contain one of these (lowercased) words
+    # categories this cue beats when both are near the number ("released 24 hostages": the
+    # verb says what happened to the hostages, so `released` wins over the noun's `hostages`)
+    outranks: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +136,12 @@ def load_figure_lexicon(settings: Settings) -> FigureLexicon:
     for path in lexicon_files(settings, "figure_categories"):
         for where, entry in read_jsonl(path):
             needs = field(where, entry, "needs_any", list, required=False) or []
+            outranks = field(where, entry, "outranks", list, required=False) or []
             cues.append(CategoryCue(
                 cue_words(field(where, entry, "cue", str)),
                 field(where, entry, "category", str),
                 frozenset(str(w).casefold() for w in needs),
+                frozenset(str(c) for c in outranks),
             ))
     before: dict[tuple[str, ...], str] = {}
     after: dict[tuple[str, ...], str] = {}

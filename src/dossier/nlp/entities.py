@@ -1035,7 +1035,6 @@ class EntityFinder:
         sector = actor.sector if actor else None
         sector = sector or next((c.sector for c in cl.cands if c.sector), None)
         if sector is None and label == "ORG":
-            words = {w.lower() for w in name.split()}
             sector = next((self.org_sectors[w] for w in name.lower().split() if w in self.org_sectors), None)
         if sector is None and label in {"PERSON", "ORG"}:
             sector = next((s for r in (r for c in cl.cands for r in c.roles) if (s := self.gz.agent_sector(r))), None)

@@ -163,12 +163,16 @@ def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             first.setdefault(bid, (k, GROUPS.get(etype, etype), dict_id))
     changed = sorted(new_rows)
     work.load(con, changed)
+    relink: list[str] = []  # changed bases whose links may have changed
     for bid in changed:
         if bid not in work.bases:
             k, group, dict_id = first[bid]
             work.bases[bid] = Base(bid, k, group, dictionary_id=dict_id)
             work.keys[bid] = set()
             work.stored_keys[bid] = set()
+            before = None
+        else:
+            before = Profile.of(work.bases[bid])
         b = work.bases[bid]
         for _de_id, _doc_id, name, etype, country, sector, aliases, roles, _dict_id, _current in new_rows[bid]:
             b.names[name] += 1
@@ -184,8 +188,12 @@ def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         b.docs += len({r[1] for r in new_rows[bid]})
         work.keys[bid] = blocks(b)
         work.profiles[bid] = Profile.of(b)
+        # `link` reads only the profile, and candidates come from the keys: a base seen
+        # again under the same profile and keys ("Russia" in every batch) keeps its links.
+        if work.profiles[bid] != before or work.keys[bid] != work.stored_keys[bid]:
+            relink.append(bid)
     recheck = _update_blocks(con, work, changed)
-    links_changed = _relink(con, work, sorted(set(changed) | recheck), threshold)
+    links_changed = _relink(con, work, sorted(set(relink) | recheck), threshold)
     seeds = set(changed) | recheck | links_changed | {bid for _, bid in row_base}
     _settle(con, work, seeds, row_base)
     # Persist the folded state last: everything above read the state before this batch.
