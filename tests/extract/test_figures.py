@@ -289,3 +289,67 @@ def test_figures_source_not_carried_to_another_topic(figures):  # type: ignore[n
 ])
 def test_figures_source_is_the_attribution_phrase(figures, sentence, value, source):  # type: ignore[no-untyped-def]
     assert one(figures(sentence), value).source == source
+
+
+# Varied news beyond the seeds: Gaza, Sudan, Caucasus, Taiwan, Turkey, EU; every number the
+# sentence should give as a figure, as (value, category). Nothing else may be emitted.
+NEWS_CASES = [
+    ("Israeli strikes killed at least 1,200 people and wounded 3,000 others, the Gaza health ministry said.",
+     {1_200: "killed", 3_000: "injured"}),
+    ("Hamas released 24 hostages on Friday in exchange for 39 Palestinian prisoners.",
+     {24: "released", 39: "released"}),
+    ("Around 240 hostages were taken into Gaza during the October 7 attack.", {240: "hostages"}),
+    ("Hamas freed 105 captives during the seven-day truce.", {105: "released"}),
+    ("Ukraine and Russia swapped 230 prisoners on Wednesday.", {230: "released"}),
+    ("Russia holds nearly 8,000 Ukrainian prisoners of war, Kyiv says.", {8_000: "detained"}),
+    ("Tens of thousands of people have fled El Fasher, and nearly 2 million are displaced across Darfur.",
+     {2_000_000: "displaced"}),
+    ("In Sudan, 8.8 million people have been forced from their homes since the war began.",
+     {8_800_000: "displaced"}),
+    ("Some 25 million people, about half the population, are in need of humanitarian aid.",
+     {25_000_000: "in_need"}),
+    ("Between 300 and 400 people remain missing after the flood.", {300: "missing", 400: "missing"}),
+    ("Up to 5,000 troops will be deployed to the border.", {5_000: "count"}),
+    ("Israel's military said 8 soldiers died in a blast in Rafah on Saturday, bringing the toll of the ground "
+     "offensive to 307.", {8: "killed", 307: "killed"}),
+    ("Taiwan's parliament approved a special budget of NT$240 billion for new fighter jets.",
+     {240_000_000_000: "money"}),
+    ("Taipei will spend TWD 19 billion on F-16 upgrades.", {19_000_000_000: "money"}),
+    ("Japan approved a 1.1 trillion yen package for Ukraine's reconstruction.", {1_100_000_000_000: "money"}),
+    ("China lent Ethiopia 3 billion yuan for the railway.", {3_000_000_000: "money"}),
+    ("Turkey sold Bayraktar TB2 drones worth $300 million to Ethiopia.", {300_000_000: "money"}),
+    ("Erdogan said Turkey's defence exports hit $5.5 billion in 2023, up from $4.4 billion a year earlier.",
+     {5_500_000_000: "money", 4_400_000_000: "money"}),
+    ("The 27 EU leaders agreed to a 7-year budget of €1.8 trillion.", {1_800_000_000_000: "money"}),
+    ("Azerbaijan's GDP grew 4.6 percent in 2023.", {4.6: "share_percent"}),
+    ("Two-thirds of the enclave's hospitals are out of service.", {}),
+    ("One in five Gazans faces famine, the IPC said.", {}),
+    ("The two sides exchanged 150 prisoners of war each.", {150: "released"}),
+    ("The Taiwan Relations Act of 1979 obliges Washington to help.", {}),
+    ("Turkey has sold its TB2 drones to Ukraine, and Kyiv also wants F-16s and S-400 replacements.", {}),
+    ("The council adopted resolution 2736 on El Fasher, and the 4th Mechanised Brigade moved south.", {}),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", NEWS_CASES)
+def test_figures_varied_news(figures, sentence, expected):  # type: ignore[no-untyped-def]
+    found = figures(sentence)
+    assert {f.value: f.category for f in found} == {float(k): v for k, v in expected.items()}
+
+
+VOTE_CASES = [  # a tally gives for / against / abstentions; "none" and "no votes against" are 0
+    ("The Security Council adopted resolution 2736 by 14 votes to none, with Russia abstaining.",
+     {14: "votes_for", 0: "votes_against"}),
+    ("The text passed 14-0 with one abstention.", {14: "votes_for", 0: "votes_against", 1: "abstentions"}),
+    ("The 193-member General Assembly voted 120 to 14 for the truce, with 45 abstentions.",
+     {120: "votes_for", 14: "votes_against", 45: "abstentions"}),
+    ("Russia vetoed the draft, which won 13 votes, while China abstained.", {13: "votes_for"}),
+    ("The resolution was adopted with 153 votes in favour and 23 abstentions; there were no votes against.",
+     {153: "votes_for", 0: "votes_against", 23: "abstentions"}),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", VOTE_CASES)
+def test_figures_vote_tallies(figures, sentence, expected):  # type: ignore[no-untyped-def]
+    found = figures(sentence)
+    assert {f.value: f.category for f in found} == {float(k): v for k, v in expected.items()}

@@ -177,7 +177,7 @@ def test_quotes_he_said_follows_the_attribution_chain(quotes):  # type: ignore[n
 SPEAKER_CASES = [  # body, speaker
     ("“These are deeply disturbing reports,” UN High Commissioner for Refugees Karl Brenner said in a statement.",
      "Karl Brenner"),
-    ("Japan's defence ministry said the patrols were “purely defensive in nature”.", "Japan's defence ministry"),
+    ("Japan's defence ministry said the patrols were “purely defensive in nature”.", "Japanese Ministry of Defence"),
     ("French ambassador Nicolas de Riviere said the vote showed that “the council stands firm” on the issue.",
      "Nicolas de Riviere"),
     ("The UN Human Rights Council adopted a text on Friday.\n\nThe resolution “strongly condemns the use of force "

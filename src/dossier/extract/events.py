@@ -528,9 +528,9 @@ class _ArticleRun:
     def _actorless_ok(self, tok: Token, etype: str, targets: list[Participant]) -> bool:
         """News often names only the victim of force or coercion ("Sonko was arrested",
         "the village was shelled", "an attack on the embassy"): PLOVER leaves the actor
-        implicit, and the event is kept when its target is named."""
-        if etype not in ACTORLESS_TYPES or not targets:
-            return False
+        implicit, and the event is kept when its target is a named entity."""
+        if etype not in ACTORLESS_TYPES or not any(t.entity_key for t in targets):
+            return False  # "320 people were killed": an aggregate toll is coded by its responsible actor
         if tok.pos_ == "VERB":
             _, passive = subjects(tok)
             return passive

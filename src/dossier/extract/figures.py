@@ -82,9 +82,29 @@ _TOPICS = {
                      "sexual_violence"), "toll"),
     **dict.fromkeys(("votes_for", "votes_against", "abstentions"), "vote"),
 }
+_VOTE_CATEGORIES = frozenset({"votes_for", "votes_against", "abstentions"})
 _CLAUSE_CUTS = frozenset({"conj", "parataxis"})  # a coordinated clause has its own dates
 # Subordinate clauses whose date bounds a period rather than dating the figure.
 _START_MARKS = frozenset({"since", "after", "before", "once"})
+_FRACTION_AFTER = re.compile(
+    r"\s?-?\s?(?:thirds?|quarters?|fifths?|sixths?|tenths?|halves)\b|\s+in\s+(?:every\s+)?(?:three|four|five|six|"
+    r"seven|eight|nine|ten|\d{1,2})\b(?![,.]?\d)", re.IGNORECASE)
+_DENOMINATOR_BEFORE = re.compile(r"\b(?:one|two|three|four|\d{1,2})\s+in\s+(?:every\s+)?$", re.IGNORECASE)
+# A vote tally written as two numbers ("14-0", "voted 120 to 14"), and a zero written in words
+# ("by 13 votes to none", "there were no votes against").
+_VOTE_WORDS = re.compile(r"\b(?:vot(?:e|es|ed|ing)|abstain\w*|abstention\w*|ballots?)\b", re.IGNORECASE)
+_TALLY_WORDS = re.compile(r"\b(?:adopt\w*|pass(?:ed|es)?|approv\w*|resolution|motion|bill|reject\w*)\b",
+                          re.IGNORECASE)
+_ZERO_VOTES = re.compile(
+    r"\bvotes?\s+to\s+(?P<none>none|nil|zero)\b"
+    r"|\b(?P<no>no|zero)\s+(?:votes?\s+against|negative\s+votes?|(?:\w+\s+)?vot(?:ed|es)\s+against)\b"
+    r"|\b(?P<nobody>none)\s+(?:voted\s+)?against\b",
+    re.IGNORECASE,
+)
+_YEAR_PREPOSITIONS = frozenset({"of", "in", "since", "until", "till", "from", "before", "after", "during", "through"})
+_REFERENCE_NOUNS = frozenset({
+    "side", "country", "nation", "leader", "party", "government", "state", "power", "neighbour", "neighbor",
+})
 _HYPHEN_WORD = re.compile(r"\s?-\s?([A-Za-z]+)\b")
 
 
@@ -132,7 +152,18 @@ class FigureExtractor:
         if not body or len(doc) == 0:
             return ()
         matches = self.grammar.scan(body)
-        candidates = self._candidates(doc, body, matches)
+        forced: dict[int, str] = {}
+        for zero in _ZERO_VOTES.finditer(body):
+            word = next(g for g in ("none", "no", "nobody") if zero.group(g) is not None)
+            start, end = zero.start(word), zero.end(word)
+            zero_span = doc.char_span(start, end, alignment_mode="expand")
+            if zero_span is None or not _VOTE_WORDS.search(zero_span.sent.text) or any(
+                    n.start <= start < n.end for n in matches):
+                continue
+            forced[start] = "votes_against"
+            matches.append(NumberMatch(start, end, 0.0, body[start:end], None, False, False, True, False, False))
+        matches.sort(key=lambda n: n.start)
+        candidates = self._candidates(doc, body, matches, forced)
         by_sentence: dict[int, list[_Candidate]] = {}
         for cand in candidates:
             by_sentence.setdefault(cand.sent.start, []).append(cand)
@@ -154,6 +185,8 @@ class FigureExtractor:
                 if cand.category == "count" and "strength" not in cand.extra \
                         and (cand.determiner or (cand.match.value == 1 and cand.match.words)):
                     continue  # "the two countries", "one of": references, not counts
+                if cand.determiner and cand.noun is not None and cand.noun.lemma_.casefold() in _REFERENCE_NOUNS:
+                    continue  # "the two sides exchanged ...": the parties, whatever the cue nearby
                 as_of, precision, explicit = self._as_of(cand, dates, parsed)
                 source = self._claimant(parsed, cand) or sent_source
                 topic = (paragraph, _topic(cand))
@@ -188,7 +221,9 @@ class FigureExtractor:
 
     # -- finding numbers that are figures ----------------------------------------------
 
-    def _candidates(self, doc: Doc, body: str, matches: list[NumberMatch]) -> list[_Candidate]:
+    def _candidates(self, doc: Doc, body: str, matches: list[NumberMatch],
+                    forced: dict[int, str]) -> list[_Candidate]:
+        """Numbers that are figures; `forced` gives the category of numbers read by a pattern."""
         out: list[_Candidate] = []
         skip_next = False
         for i, m in enumerate(matches):
@@ -203,24 +238,45 @@ class FigureExtractor:
                 or (_BETWEEN_JOIN.match(body[m.end:nxt.start])
                     and body[:m.start].casefold().rstrip().endswith("between"))
             )
+            if nxt is not None and joined and not _is_year(m) and self._is_tally(doc, m, nxt):
+                # "passed 14-0", "voted 120 to 14": for and against, not a range
+                for bound, category in ((m, "votes_for"), (nxt, "votes_against")):
+                    forced[bound.start] = category
+                    cand = self._candidate(doc, body, bound, forced)
+                    if cand is not None:
+                        out.append(cand)
+                skip_next = True
+                continue
             if nxt is not None and joined and not _is_year(m):
                 low, high = _range_bounds(m, nxt)
                 for bound, role in ((low, "low"), (high, "high")):
-                    cand = self._candidate(doc, body, bound)
+                    cand = self._candidate(doc, body, bound, forced)
                     if cand is not None:
                         cand.range_role = role
                         cand.qualifier = "at least" if role == "low" else "at most"
                         if role == "low":
-                            cand.unit, cand.category = _merge_low(cand, self._candidate(doc, body, high))
+                            cand.unit, cand.category = _merge_low(cand, self._candidate(doc, body, high, forced))
                         out.append(cand)
                 skip_next = True
                 continue
-            cand = self._candidate(doc, body, m)
+            cand = self._candidate(doc, body, m, forced)
             if cand is not None:
                 out.append(cand)
         return out
 
-    def _candidate(self, doc: Doc, body: str, m: NumberMatch) -> _Candidate | None:
+    @staticmethod
+    def _is_tally(doc: Doc, first: NumberMatch, second: NumberMatch) -> bool:
+        """True when two joined numbers are a vote count ("14-0", "120 to 14"), not a range."""
+        if first.currency or first.percent or second.currency or second.percent or first.scaled:
+            return False
+        span = doc.char_span(first.start, first.end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return False
+        text = span.sent.text
+        return bool(_VOTE_WORDS.search(text)) or (second.value < first.value and bool(_TALLY_WORDS.search(text)))
+
+    def _candidate(self, doc: Doc, body: str, m: NumberMatch,
+                   forced: dict[int, str] | None = None) -> _Candidate | None:
         span = doc.char_span(m.start, m.end, alignment_mode="expand")
         if span is None or len(span) == 0:
             return None
@@ -252,6 +308,9 @@ class FigureExtractor:
         cand = _Candidate(m, span, sent, anchor, noun, None, None)
         cand.determiner = self._has_determiner(doc, span)
         cand.qualifier = self._qualifier(body, m)
+        if forced and m.start in forced:
+            cand.category, cand.unit = forced[m.start], "votes"
+            return cand
         hyphen = _HYPHEN_WORD.match(body[m.end:m.end + 30])
         if hyphen is not None and hyphen.group(1).casefold() in self.lex.strength_words and not m.currency:
             # "a 13,000-strong force": the size of the body the compound describes
@@ -293,6 +352,9 @@ class FigureExtractor:
                 return "glued letters (ordinal or code)"
         if (m.start > 0 and body[m.start - 1] in "#/:") or (after in {":", "/"} and not m.words):
             return "code, time or fraction"
+        if _FRACTION_AFTER.match(body[m.end:m.end + 12]) \
+                or _DENOMINATOR_BEFORE.search(body[max(0, m.start - 24):m.start]):
+            return "part of a fraction"  # "two-thirds of", "one in five": shares without a figure
         first = span[0]
         counted = first.ent_iob_ == "B" and first.ent_type_ in _COUNTABLE_ENTS
         for tok in span:
@@ -307,8 +369,9 @@ class FigureExtractor:
             return "day of a date"
         if prev is not None and prev.lower_ in WEEKDAYS:
             return "date"
-        if _is_year(m) and (nxt is None or nxt.tag_ != "NNS" or nxt.lower_ in self.lex.time_units):
-            return "year"  # "in 2021", "a 2020 study"; "2000 soldiers" stays a count
+        if _is_year(m) and (nxt is None or nxt.tag_ != "NNS" or nxt.lower_ in self.lex.time_units
+                            or (prev is not None and prev.lower_ in _YEAR_PREPOSITIONS)):
+            return "year"  # "in 2021", "a 2020 study", "the Act of 1979"; "2000 soldiers" stays a count
         if _TIME_OF_DAY.match(body[m.end:m.end + 8]):
             return "time of day"
         if _AGE_AFTER.match(body[m.end:m.end + 14]):
@@ -433,14 +496,32 @@ class FigureExtractor:
             if cand.category is not None and not cand.time_unit:
                 continue
             best: tuple[float, CategoryCue, tuple[int, int]] | None = None
+            near: list[tuple[float, CategoryCue, tuple[int, int]]] = []
             for start, end, cue in hits:
                 if start < cand.tokens.end and cand.tokens.start < end:
                     continue
                 if (cue.category in _TIME_CATEGORIES) != cand.time_unit:
                     continue  # "18 years" takes only sentence/duration cues, and only it does
                 dist = self._cue_distance(cand, sent.doc, start, end, number_spans)
-                if dist <= self.max_cue_distance and (best is None or dist < best[0]):
-                    best = (dist, cue, (start, end))
+                if start == cand.tokens.end:
+                    dist = min(dist, 0.5)  # "23 abstentions": the word right after is what is counted
+                if dist <= self.max_cue_distance:
+                    near.append((dist, cue, (start, end)))
+                    if best is None or dist < best[0]:
+                        best = (dist, cue, (start, end))
+            if best is not None:
+                # "released 24 hostages": a cue that outranks the nearest one's category wins
+                winner = best[1].category
+                over = [h for h in near if winner in h[1].outranks]
+                if over:
+                    best = min(over, key=lambda h: h[0])
+            if cand.noun is not None and cand.noun.lemma_.casefold() == "vote" \
+                    and (best is None or best[1].category not in _VOTE_CATEGORIES
+                         or not any(best[2][0] <= t.i < best[2][1] for t in cand.noun.subtree)):
+                # "won 13 votes", "by 14 votes to none": counted votes are for, unless the
+                # phrase itself says against or abstaining ("5 votes against")
+                cand.category = "votes_for"
+                continue
             if best is not None:
                 cand.category = best[1].category
                 cand.cue = best[2]

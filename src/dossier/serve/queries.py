@@ -640,21 +640,22 @@ mem AS (
         'published_date': published_date, 'date': date, 'precision': precision, 'negated': negated,
         'evidence': evidence, 'is_copy': is_copy}} ORDER BY published_date NULLS LAST, event_id) AS members
     FROM {s}.fused_members WHERE rank = $rank
+),
+par AS (
+    SELECT list({{'role': role, 'position': position, 'entity_key': entity_key, 'entity_id': entity_id,
+        'name': name, 'country': country}} ORDER BY role, position) AS participants
+    FROM {s}.fused_participants WHERE rank = $rank
 )
-SELECT mem.members, docs.docs FROM mem, docs
+SELECT par.participants, mem.members, docs.docs FROM par, mem, docs
 """
 
 
 def _attach_sources(reader: StoreReader, event: Row) -> None:
-    """Participants, then members, evidence spans and each article's body in one query (serve index)."""
+    """Participants, members, evidence spans and each article's body (once) in one query (serve index)."""
     rank = event.pop("rank")
-    event["participants"] = reader.rows(
-        f"SELECT role, position, entity_key, entity_id, name, country FROM {index.SCHEMA}.fused_participants "
-        "WHERE rank = ? ORDER BY role, position",
-        [rank],
-    )
     got = reader.cursor().execute(_EVENT_SOURCES.format(s=index.SCHEMA), {"rank": rank}).fetchone()
-    members, docs = (got[0] or [], got[1] or []) if got else ([], [])
+    participants, members, docs = (got[0] or [], got[1] or [], got[2] or []) if got else ([], [], [])
+    event["participants"] = participants
     event["members"] = members
     copies = {m["doc_id"] for m in members if m["is_copy"]}
     for doc in docs:

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 from markupsafe import Markup
 
-from dossier.serve.db import StoreReader
+from dossier.serve.db import Row, StoreReader
 from dossier.serve.highlight import query_terms, snippet
 from dossier.store import load_fts
 
@@ -68,11 +68,12 @@ def build_fts(con: duckdb.DuckDBPyConnection, *, top_k: int = TOP_K) -> None:
         # Row id -> key for the page's hits: an ART point lookup, not a scan of every key.
         con.execute(f"CREATE UNIQUE INDEX docs_docid ON {schema}.docs (docid)")
         con.execute(
-            f"CREATE OR REPLACE TABLE {schema}.top AS SELECT termid, pos, docid, tf, len FROM ("
+            f"CREATE OR REPLACE TABLE {schema}.top AS SELECT t.termid, t.pos, t.docid, t.tf, t.len, dc.name FROM ("
             "SELECT p.termid, p.docid, p.tf, p.len, row_number() OVER (PARTITION BY p.termid ORDER BY "
             f"{_TF_NORM.format(p='p', avgdl='st.avgdl')} DESC, p.docid)::INTEGER AS pos "
             f"FROM {schema}.postings p JOIN {schema}.dict d ON d.termid = p.termid, {schema}.stats st "
-            f"WHERE d.df > {int(top_k)}) WHERE pos <= {int(top_k)} ORDER BY termid, pos"
+            f"WHERE d.df > {int(top_k)}) t JOIN {schema}.docs dc ON dc.docid = t.docid "
+            f"WHERE t.pos <= {int(top_k)} ORDER BY t.termid, t.pos"
         )
         # A word has a top list exactly when it is in more than top_k rows.
         con.execute(f"CREATE OR REPLACE TABLE {schema}.top_k AS SELECT {int(top_k)}::INTEGER AS top_k")
@@ -161,6 +162,7 @@ class _Ranked:
     order: list[tuple[int, float]]
     total: int
     exact: bool  # total counts every match and the order is the full BM25 order
+    names: dict[int, str] = field(default_factory=dict)  # keys already known (from a top list)
 
 
 def _stopwords(reader: StoreReader, scope: str) -> frozenset[str]:
@@ -185,11 +187,14 @@ def _phrase_filter(columns: tuple[str, ...], phrases: tuple[str, ...]) -> tuple[
 def _rank(reader: StoreReader, schema: str, words: list[str], want: int) -> _Ranked:
     """The best `want` rows having every word (conjunctive BM25), with bounded work.
 
-    One word: its top list (or its postings past TOP_K), exact. Several: the postings of
-    the rarest word are the candidates when it has at most EXACT_MAX_DF rows (exact);
-    otherwise the union of the words' top lists (total is then a lower bound).
+    One word: its top list (or its postings past the list), exact. Several: a chain of
+    joins from the rarest word's postings when it has at most EXACT_MAX_DF rows (exact);
+    otherwise from its top list and EXACT_MAX_DF of its rows (the total is a lower bound).
     """
-    found = reader.rows(_TERMS.format(s=schema), [words])
+    # The index is read-only while served: a word list's term ids and idf never change.
+    found: list[Row] = reader.memo(
+        ("terms", schema, tuple(words)), lambda: reader.rows(_TERMS.format(s=schema), [words])
+    )
     if not found or any(r["termid"] is None for r in found):
         return _Ranked([], 0, True)
     avgdl = float(found[0]["avgdl"])
@@ -199,12 +204,19 @@ def _rank(reader: StoreReader, schema: str, words: list[str], want: int) -> _Ran
     if len(terms) == 1:
         term = terms[0]
         if term.df > top_k and want <= top_k:
-            sql = f"SELECT p.docid, ? * {norm} AS score FROM {schema}.top p WHERE p.termid = ? ORDER BY p.pos LIMIT ?"
-        else:
-            sql = (
-                f"SELECT p.docid, ? * {norm} AS score FROM {schema}.postings p WHERE p.termid = ? "
-                "ORDER BY score DESC, p.docid LIMIT ?"
+            # The list is in score order and carries each row's key: nothing else to read.
+            got = reader.cursor().execute(
+                f"SELECT p.docid, ? * {norm} AS score, p.name FROM {schema}.top p WHERE p.termid = ? "
+                "ORDER BY p.pos LIMIT ?",
+                [term.idf, avgdl, term.termid, want],
             )
+            listed = got.fetchall()
+            names = {int(d): str(n) for d, _, n in listed}
+            return _Ranked([(int(d), float(sc)) for d, sc, _ in listed], term.df, True, names)
+        sql = (
+            f"SELECT p.docid, ? * {norm} AS score FROM {schema}.postings p WHERE p.termid = ? "
+            "ORDER BY score DESC, p.docid LIMIT ?"
+        )
         order = [
             (int(d), float(sc))
             for d, sc in reader.cursor().execute(sql, [term.idf, avgdl, term.termid, want]).fetchall()
@@ -261,12 +273,16 @@ def _top_k(reader: StoreReader, schema: str) -> int:
     return found
 
 
-def _names(reader: StoreReader, schema: str, docids: list[int]) -> dict[int, str]:
-    """Index row ids to the table's keys (doc_id or evidence_id)."""
-    if not docids:
-        return {}
-    got = reader.cursor().execute(f"SELECT docid, name FROM {schema}.docs WHERE docid IN ({_marks(docids)})", docids)
-    return {int(d): str(n) for d, n in got.fetchall()}
+def _names(reader: StoreReader, schema: str, docids: list[int], known: dict[int, str]) -> dict[int, str]:
+    """Index row ids to the table's keys (doc_id or evidence_id), reading only unknown ones."""
+    missing = [d for d in docids if d not in known]
+    names = {d: known[d] for d in docids if d in known}
+    if missing:
+        got = reader.cursor().execute(
+            f"SELECT docid, name FROM {schema}.docs WHERE docid IN ({_marks(missing)})", missing
+        )
+        names.update((int(d), str(n)) for d, n in got.fetchall())
+    return names
 
 
 _DOC_COLS = "x.doc_id, x.name, x.title, x.outlet, x.published_date, x.body"
@@ -324,7 +340,7 @@ def _indexed(reader: StoreReader, query: Query, words: list[str], scope: str, li
     if not query.phrases:
         ranked = _rank(reader, schema, words, offset + limit)
         page = ranked.order[offset : offset + limit]
-        names = _names(reader, schema, [d for d, _ in page])
+        names = _names(reader, schema, [d for d, _ in page], ranked.names)
         rows = _rows(reader, scope, [names[d] for d, _ in page if d in names])
         hits = [{**rows[names[d]], "score": sc} for d, sc in page if names.get(d) in rows]
         result.hits = _with_documents(reader, scope, hits)
@@ -341,7 +357,7 @@ def _indexed(reader: StoreReader, query: Query, words: list[str], scope: str, li
     while checked < len(ranked.order) and len(matched) < need:
         part = ranked.order[checked : checked + batch]
         checked += len(part)
-        names = _names(reader, schema, [d for d, _ in part])
+        names = _names(reader, schema, [d for d, _ in part], ranked.names)
         rows = _rows(reader, scope, list(names.values()))
         for d, sc in part:
             row = rows.get(names.get(d, ""))
