@@ -35,6 +35,7 @@ from dossier.ingest.readers import JSONL_SUFFIXES, WARC_SUFFIXES
 from dossier.ingest.records import InputFailure, RawDocument
 from dossier.resolve import canonicalize_pending
 from dossier.scale.executor import BatchExecutor, SerialExecutor
+from dossier.serve.index import build_index
 from dossier.settings import Settings
 from dossier.store import open_store
 from dossier.store.writer import (
@@ -319,6 +320,8 @@ def _run(
     stale = con.execute("SELECT value FROM store_state WHERE key = 'fuse_stale'").fetchone()
     if stale and stale[0] == "true":
         _store_step(lambda: refresh(con, settings), "fusing across sources")
+        if settings.get("build.search_index", True):
+            _store_step(lambda: build_index(con), "indexing for search")
         con.execute("UPDATE store_state SET value = 'false' WHERE key = 'fuse_stale'")
     seconds = time.perf_counter() - started
     report = BuildReport(

@@ -291,3 +291,48 @@ def test_events_present_perfect_background_is_undated(models):  # type: ignore[n
     assert accuse.date is None
     lede = _find(_events(models, "Human rights groups have accused Peru of torture."), "ACCUSE")
     assert lede.date == "2021-03-26"  # the story's first sentence is the news of the day
+
+
+COVERAGE = [  # wider news coverage: one sentence per new trigger family (sentence, type, mode, actor, target)
+    ("Qatar mediated talks between Hamas and Israel in Doha.", "CONSULT", "third-party", "Qatar", "Hamas"),
+    ("Egyptian President Abdel Fattah al-Sisi received Ethiopian Prime Minister Abiy Ahmed in Cairo.",
+     "CONSULT", "visit", "Abiy Ahmed", "Sisi"),
+    ("China and Brazil announced a partnership on satellite technology.", "COOPERATE", None, "China", ""),
+    ("The World Bank approved a $500 million loan to Ethiopia.", "AID", "economic", "World Bank", "Ethiopia"),
+    ("Pakistan took delivery of the frigate PNS Taimur from China last year.", "AID", "military", "China", "Pakistan"),
+    ("A ceasefire between Israel and Hamas took effect on Friday.", "AGREE", None, "Israel | Hamas", ""),
+    ("Ethiopia warned Egypt against interfering in its affairs.", "THREATEN", None, "Ethiopia", "Egypt"),
+    ("The African Union suspended Gabon after the coup.", "SANCTION", "expel", "African Union", "Gabon"),
+    ("China suspended imports of Japanese seafood.", "SANCTION", "embargo", "China", ""),
+    ("South Korea put its military on high alert.", "MOBILIZE", "troops", "South Korea", ""),
+    ("Taiwan scrambled jets after Chinese aircraft entered its air defence zone.",
+     "MOBILIZE", "weapons", "Taiwan", ""),
+    ("Israel blockaded the Gaza Strip.", "COERCE", "restrict", "Israel", "Gaza"),
+    ("Russia is holding at least 30 journalists behind bars.", "COERCE", "arrest", "Russia", ""),
+    ("Georgian police used tear gas to disperse protesters outside parliament.",
+     "ASSAULT", "crowd-control", "Georgia", "protesters"),
+    ("Ethiopia handed over the captured soldiers to the International Committee of the Red Cross.",
+     "RETREAT", "release", "Ethiopia", "Red Cross"),
+]
+
+
+@pytest.mark.parametrize("text, etype, mode, actor, target", COVERAGE)
+def test_events_coverage_families(models, text, etype, mode, actor, target):  # type: ignore[no-untyped-def]
+    ev = _find(_events(models, text, date="2023-06-16"), etype)
+    assert ev.mode == mode
+    assert actor in _names(ev.actors)
+    assert target in _names(ev.targets)
+    assert not ev.negated
+
+
+def test_events_passive_without_agent_keeps_named_target(models):  # type: ignore[no-untyped-def]
+    ev = _find(_events(models, "The opposition leader Ousmane Sonko was arrested in Dakar on Friday.",
+                       date="2023-06-16"), "COERCE")
+    assert ev.mode == "arrest" and not ev.actors
+    assert "Sonko" in _names(ev.targets)
+    assert ev.date == "2023-06-16"
+
+
+def test_events_aggregate_toll_without_actor_is_not_coded_alone(models):  # type: ignore[no-untyped-def]
+    events = _events(models, "At least 40 people were killed in the market town on Sunday.", date="2023-06-16")
+    assert not [e for e in events if e.type == "ASSAULT" and not e.actors]

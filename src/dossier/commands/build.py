@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from dossier.build import ProgressFn
+    from dossier.build import ExecutorFactory, ProgressFn
+    from dossier.scale.executor import BatchExecutor
 
 from dossier.commands.common import console, err_console, fail, user_errors
 from dossier.settings import Settings, load_settings
@@ -87,6 +88,22 @@ def _progress_bar(inputs: list[str], settings: Settings, enabled: bool) -> Itera
         yield update
 
 
+def _executor_factory(workers: int, dask: str | None) -> ExecutorFactory | None:
+    """Return how the build runs its batches: in process, a local pool, or Dask."""
+    if workers == 1 and not dask:
+        return None
+    from dossier.scale import make_executor
+
+    def factory(settings: Settings, *, site_lines: dict[str, frozenset[str]] | None = None) -> BatchExecutor:
+        executor = make_executor(settings, workers=workers, dask=dask, site_lines=site_lines)
+        link = getattr(executor, "dashboard_link", None)
+        if link:
+            err_console.print(f"Dask dashboard: {link}", highlight=False)
+        return executor
+
+    return factory
+
+
 def register(app: typer.Typer) -> None:
     """Add `build` to the app."""
 
@@ -114,6 +131,13 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--no-progress", help="No progress bar, even on a terminal.")
         ] = False,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stored batch on stderr.")] = False,
+        workers: Annotated[
+            int, typer.Option("--workers", "-w", min=1, help="Worker processes (one spaCy model each).")
+        ] = 1,
+        dask: Annotated[
+            str | None,
+            typer.Option("--dask", help="Run batches on Dask: 'local' (a LocalCluster on 127.0.0.1) or tcp://HOST:PORT."),
+        ] = None,
     ) -> None:
         """Read articles from INPUT... through the pipeline into the store (documents already stored are skipped)."""
         from dossier.build import StrictBuildError, build
@@ -124,8 +148,9 @@ def register(app: typer.Typer) -> None:
             paths = list(inputs or [])
             try:
                 show = bool(paths) and not (no_progress or as_json or verbose)
+                executor = _executor_factory(workers, dask) if paths else None
                 with _progress_bar(paths, settings, enabled=show) as cb:
-                    report = build(paths, db=db, settings=settings, progress=cb, strict=False)
+                    report = build(paths, db=db, settings=settings, executor=executor, progress=cb, strict=False)
             except StrictBuildError as err:  # pragma: no cover - build() is called with strict=False
                 report = err.report
             if as_json:

@@ -265,6 +265,11 @@ def _known(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> set[str]:
     return {r[0] for r in rows.fetchall()}
 
 
+# Failures of these stages say nothing about the document (its worker died): they are
+# recorded in `failures` only, and the document is processed again by the next build.
+RETRYABLE_STAGES = frozenset({"worker"})
+
+
 def known_doc_ids(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> set[str]:
     """Return which of `doc_ids` are already stored."""
     return _known(con, list(doc_ids))
@@ -339,6 +344,8 @@ def write_batch(
                 failed += 1
             rows.add("failures", source=source, name=result.name, doc_id=doc_id, stage=result.stage,
                      status=result.status, error_class=result.error_class, message=result.message)
+            if result.stage in RETRYABLE_STAGES:
+                continue  # not processed: no documents row, so the next build retries it
             rows.add("documents", doc_id=doc_id, source=source, name=result.name, version=version,
                      supersedes=supersedes, status=result.status, stage=result.stage,
                      error_class=result.error_class, error_message=result.message, media_type=m.media_type,
