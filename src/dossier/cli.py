@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 
 import typer
 
@@ -20,6 +21,27 @@ for _module in COMMAND_MODULES:
     importlib.import_module(f"dossier.commands.{_module}").register(app)
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Log records as `level: message` on one line: users never see a Python traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0]
+
+
+def _one_line_logging() -> None:
+    logger = logging.getLogger("dossier")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(_OneLineFormatter())
+        logger.addHandler(handler)
+
+
 def main() -> None:
     """Run the CLI."""
+    _one_line_logging()
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -18,6 +18,7 @@ def table_counts(db: Path) -> dict[str, int]:
     try:
         names = [r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "AND table_schema = 'main' AND table_catalog = current_database() "
             "AND table_name NOT IN ('builds', 'store_state', 'fuse_state') ORDER BY 1").fetchall()]
         return {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}  # type: ignore[index]
     finally:

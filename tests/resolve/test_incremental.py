@@ -31,6 +31,8 @@ PEOPLE = [  # variants of one person's name, their country
     (["Mohammed Bin Salman", "Muhammad bin Salman", "Mohamed Bin Salman"], "SAU"),
     (["Dmitry Peskov", "Dmitri Peskov"], "RUS"),
     (["Maria Zakharova"], "RUS"),
+    (["Jürgen Müller", "Jurgen Muller", "Jürgen Mueller"], "DEU"),
+    (["Recep Tayyip Erdoğan", "Recep Tayyip Erdogan", "Tayyip Erdogan"], "TUR"),
 ]
 ORGS = [  # full name, abbreviation, whether articles give the abbreviation as an alias
     ("National Unity Government", "NUG", True),
@@ -47,6 +49,7 @@ PLACES = [  # variants, dictionary id (None: not in a dictionary)
     (["Yangon", "Rangoon"], None),
     (["Moscow"], None),
     (["Kyiv", "Kiev"], None),
+    (["Köln", "Koln", "Cologne"], None),
     (["Russia"], "RUS"),
     (["Myanmar"], "MMR"),
 ]
@@ -99,7 +102,8 @@ def _dump(con):  # type: ignore[no-untyped-def]
         con.execute("SELECT doc_entity_id, entity_id FROM doc_entities ORDER BY 1").fetchall(),
         con.execute("SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into "
                     "FROM entities ORDER BY 1").fetchall(),
-        con.execute("SELECT merge_id, from_id, into_id, reason, score, undone FROM entity_merges ORDER BY 1").fetchall(),
+        con.execute("SELECT merge_id, from_id, into_id, reason, score, undone FROM entity_merges "
+                    "ORDER BY 1").fetchall(),
         con.execute("SELECT entity_id, alias, norm, doc_id FROM entity_aliases ORDER BY ALL").fetchall(),
     )
 
@@ -157,7 +161,8 @@ def test_incremental_key_past_the_cap_unlinks_like_one_pass(tmp_path, settings):
     while len(names) < BLOCK_CAP + 5:
         names.add("Naip" + "".join(rng.choice("bdgkmrstuvz") for _ in range(7)))
     for i, name in enumerate(sorted(names)):
-        corpus[f"doc-n{i:03d}"] = [[f"doc-n{i:03d}:e0", f"doc-n{i:03d}", "e0", name, "GPE", None, None, [name], [], None]]
+        doc = f"doc-n{i:03d}"
+        corpus[doc] = [[f"{doc}:e0", doc, "e0", name, "GPE", None, None, [name], [], None]]
     expected = _legacy(tmp_path, "legacy", corpus, settings)
 
     con = open_store(tmp_path / "cap.duckdb")
@@ -167,8 +172,9 @@ def test_incremental_key_past_the_cap_unlinks_like_one_pass(tmp_path, settings):
     assert merged == (1,)  # linked while the keys are small
     rest = {k: v for k, v in corpus.items() if k not in {"doc-a", "doc-b"}}
     _batches(con, rest, settings, 5, 40)
-    a, b = (con.execute("SELECT entity_id FROM doc_entities WHERE doc_id = ?", [d]).fetchone() for d in ("doc-a", "doc-b"))
-    assert a != b
+    sql = "SELECT entity_id FROM doc_entities WHERE doc_id = ?"
+    got = [con.execute(sql, [d]).fetchone() for d in ("doc-a", "doc-b")]
+    assert got[0] != got[1]
     assert _dump(con) == expected
     con.close()
 
@@ -204,4 +210,45 @@ def test_incremental_tables_hold_only_derived_rows(tmp_path, settings, table):
     assert before
     rebuild(con, settings)
     assert con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == before
+    con.close()
+
+
+SPELLINGS = [  # (name, type, country): pairs only a rule on the names themselves can join
+    ("Recep Tayyip Erdoğan", "PERSON", "TUR"), ("Recep Tayyip Erdogan", "PERSON", "TUR"),
+    ("Tayyip Erdogan", "PERSON", "TUR"), ("Naypyitaw", "GPE", "MMR"), ("Naypyidaw", "GPE", "MMR"),
+    ("Volodymyr Zelensky", "PERSON", "UKR"), ("Volodymyr Zelenskyy", "PERSON", None),
+    ("Kim Jong Un", "PERSON", "PRK"), ("Kim Jong Il", "PERSON", "PRK"), ("Aleksandr Fomin", "PERSON", "RUS"),
+    ("Alexander Fomin", "PERSON", "UKR"), ("Sergei Shoigu", "PERSON", "RUS"), ("Sergey Shoygu", "PERSON", "RUS"),
+    ("National Unity Government", "ORG", "MMR"), ("NUG", "ORG", None), ("Kachin Independence Army", "ORG", None),
+    ("KIA", "ORG", "MMR"), ("Ministry of Defence", "ORG", "RUS"), ("MOD", "ORG", "RUS"),
+    ("Dnipropetrovsk", "GPE", "UKR"), ("Dnipropetrowsk", "GPE", None), ("Zaporizhzhia", "GPE", "UKR"),
+    ("Zaporizhia", "GPE", "UKR"), ("Ahmed Ali", "PERSON", None), ("Ahmad Ali", "PERSON", None),
+]
+
+
+def test_incremental_sql_filter_keeps_every_pair_link_joins(tmp_path, settings):
+    from dossier.resolve.canonical import link_profiles
+    from dossier.resolve.tables import load_profiles
+
+    con = open_store(tmp_path / "f.duckdb")
+    rows = [[f"d{i}:e0", f"d{i}", "e0", n, t, c, None, [], [], None] for i, (n, t, c) in enumerate(SPELLINGS)]
+    _insert(con, rows)
+    canonicalize_pending(con, settings)
+    stored = {(a, b): (r, s) for a, b, r, s in con.execute("SELECT a, b, reason, score FROM resolve_links").fetchall()}
+    ids = [r[0] for r in con.execute("SELECT base_id FROM resolve_bases").fetchall()]
+    profiles = load_profiles(con, ids)
+    small = {r[0] for r in con.execute("SELECT block FROM resolve_blocks WHERE members IS NOT NULL").fetchall()}
+    brute = {}
+    for a in sorted(ids):
+        for b in sorted(ids):
+            if a < b and profiles[a][1] & profiles[b][1] & small:
+                got = link_profiles(profiles[a][0], profiles[b][0], settings.get("resolve.spelling_threshold"))
+                if got is not None:
+                    brute[(a, b)] = got
+    assert stored == brute
+    assert {r for r, _ in stored.values()} == {"spelling", "abbreviation", "subset"}
+    from dossier.resolve.canonical import base_key, entity_id_for
+
+    pair = sorted(entity_id_for(base_key("PERSON", n, None)) for n in ("Recep Tayyip Erdoğan", "Recep Tayyip Erdogan"))
+    assert stored[(pair[0], pair[1])][0] == "spelling"  # a non-ASCII word: the bound is not applied
     con.close()

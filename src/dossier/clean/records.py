@@ -16,10 +16,16 @@ class OffsetMap:
     `segments` are sorted `(body_start, raw_start, length)` triples: within a segment,
     `body[b:b+n] == raw[r:r+n]` character for character. Body characters that fall
     between segments (text produced by unescaping entities or joining lines) map to the
-    nearest segment boundary, so a mapped span always covers the raw text it came from.
+    raw text between the neighbouring segments, so a mapped span always covers the raw
+    text it came from, and `start <= end`.
     """
 
     segments: tuple[tuple[int, int, int], ...] = ()
+    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        # Cached for bisect: to_raw is called for every mention and fact.
+        object.__setattr__(self, "_starts", tuple(seg[0] for seg in self.segments))
 
     def to_raw(self, body_start: int, body_end: int) -> tuple[int, int]:
         """Return the raw `(start, end)` span covering `body[body_start:body_end]`."""
@@ -28,18 +34,17 @@ class OffsetMap:
     def _point(self, pos: int, *, is_end: bool) -> int:
         if not self.segments:
             return pos
-        starts = [seg[0] for seg in self.segments]
-        i = bisect.bisect_right(starts, pos) - 1
-        if i >= 0:
-            b, r, n = self.segments[i]
-            if pos <= b + n and (pos < b + n or is_end):
-                return r + (pos - b)
-        # pos falls in a gap: a start snaps forward to the next segment, an end back.
-        if is_end:
-            b, r, n = self.segments[max(i, 0)]
-            return r + min(n, max(0, pos - b))
-        nxt = self.segments[min(i + 1, len(self.segments) - 1)]
-        return nxt[1]
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if i < 0:  # before the first segment
+            return self.segments[0][1]
+        b, r, n = self.segments[i]
+        if pos < b + n or (is_end and pos == b + n):
+            return r + (pos - b)
+        # In the gap after segment i: a start reaches back to the segment's end, an end
+        # forward to the next segment's start, so the span covers the raw text between.
+        if not is_end or i + 1 == len(self.segments):
+            return r + n
+        return self.segments[i + 1][1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,8 @@ class Profile:
     key: str  # norm(core)
     folded: tuple[str, ...]  # fold() of each word of key
     aliases: frozenset[str]  # norms of the name-like aliases that may link (multi-word for people)
+    initials: str  # _initials(core)
+    abbr: bool  # core may be an abbreviation: in capitals, 2 to 6 characters
 
     @classmethod
     def of(cls, b: Base) -> Profile:
@@ -151,7 +153,8 @@ class Profile:
         key = norm(core)
         aliases = frozenset(norm(x) for x in b.aliases
                             if _name_like(x) and (b.group != "PERSON" or len(x.split()) > 1))
-        return cls(b.group, b.country, core, key, tuple(fold(w) for w in key.split()), aliases)
+        return cls(b.group, b.country, core, key, tuple(fold(w) for w in key.split()), aliases, _initials(core),
+                   core.isupper() and 2 <= len(core) <= 6)
 
 
 def link(a: Base, b: Base, threshold: float) -> tuple[str, float] | None:
@@ -170,9 +173,9 @@ def link_profiles(a: Profile, b: Profile, threshold: float) -> tuple[str, float]
     if kb in a.aliases or ka in b.aliases:
         return "alias", 100.0
     if a.group in {"ORG", "EVENT"}:
-        if na.isupper() and 2 <= len(na) <= 6 and _initials(nb) == na:
+        if a.abbr and b.initials == na:
             return "abbreviation", 100.0
-        if nb.isupper() and 2 <= len(nb) <= 6 and _initials(na) == nb:
+        if b.abbr and a.initials == nb:
             return "abbreviation", 100.0
     if len(a.folded) == len(b.folded):
         scores = []

@@ -49,34 +49,19 @@ _ROW_COLS = "doc_entity_id, doc_id, name, type, country, sector, aliases, roles,
 
 @dataclass
 class _Work:
-    """Bases, profiles and keys one call has read or changed (only what the batch touches)."""
+    """Bases and keys one call has read or changed (only what the batch touches)."""
 
     bases: dict[str, Base] = field(default_factory=dict)  # full bases: changed ones and those clustered
-    profiles: dict[str, Profile] = field(default_factory=dict)  # what `link` reads, for every base seen
+    profiles: dict[str, Profile] = field(default_factory=dict)  # of the changed bases, as now
     keys: dict[str, set[str]] = field(default_factory=dict)  # base id -> its blocking keys, as now
     stored_keys: dict[str, set[str]] = field(default_factory=dict)  # as stored before this call
-    blocks: dict[str, tuple[int, list[str] | None]] = field(default_factory=dict)  # key -> size, members
 
     def load(self, con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None:
-        """Read the stored bases among `ids` that are not loaded in full yet."""
+        """Read the stored bases among `ids` that are not loaded yet."""
         for bid, (b, keys) in tables.load_bases(con, [i for i in ids if i not in self.bases]).items():
             self.bases[bid] = b
             self.keys.setdefault(bid, keys)
             self.stored_keys.setdefault(bid, set(keys))
-
-    def load_profiles(self, con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None:
-        """Read the stored profiles and keys among `ids` that are not known yet."""
-        for bid, (p, keys) in tables.load_profiles(con, [i for i in ids if i not in self.profiles]).items():
-            self.profiles[bid] = p
-            self.keys.setdefault(bid, keys)
-            self.stored_keys.setdefault(bid, set(keys))
-
-    def load_blocks(self, con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> None:
-        """Read the stored blocking keys among `keys` that are not loaded yet."""
-        missing = [k for k in keys if k not in self.blocks]
-        got = tables.load_blocks(con, missing)
-        for k in missing:
-            self.blocks[k] = got.get(k, (0, []))
 
 
 def canonicalize_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
@@ -87,13 +72,9 @@ def canonicalize_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
     batches. Runs in one transaction (the caller's, when it holds one).
     """
     tables.ensure_tables(con)
-    got = con.execute("SELECT count(*) FROM doc_entities WHERE entity_id IS NULL").fetchone()
-    pending = int(got[0]) if got else 0
-    if not pending:
-        return 0
     own = _begin(con)
     try:
-        _fold_pending(con, settings)
+        pending = _fold_pending(con, settings)
         if own:
             con.execute("COMMIT")
     except Exception:
@@ -133,12 +114,15 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         raise
 
 
-def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
+    """Fold unassigned rows into their bases, relink and settle what changed; return how many were pending."""
     threshold = float(settings.get("resolve.spelling_threshold", 85.0))
     known: set[str] = set()
     if tables.layout_ok(con):
         rows = con.execute(f"SELECT {_ROW_COLS} FROM doc_entities WHERE entity_id IS NULL "
                            "ORDER BY doc_entity_id").fetchall()
+        if not rows:
+            return 0
         tables.ids_table(con, "_rp_ids", [r[0] for r in rows])
         try:
             known = {r[0] for r in con.execute(
@@ -149,6 +133,8 @@ def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         # First call on this store (or after `reset`): every row is new, one pass over all.
         tables.reset(con)
         rows = con.execute(f"SELECT {_ROW_COLS} FROM doc_entities ORDER BY doc_entity_id").fetchall()
+        if not rows:
+            return 0
     work = _Work()
     row_base: list[tuple[str, str]] = []  # (doc_entity_id, base id) of every row to assign
     new_rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
@@ -192,11 +178,6 @@ def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         # again under the same profile and keys ("Russia" in every batch) keeps its links.
         if work.profiles[bid] != before or work.keys[bid] != work.stored_keys[bid]:
             relink.append(bid)
-    recheck = _update_blocks(con, work, changed)
-    links_changed = _relink(con, work, sorted(set(relink) | recheck), threshold)
-    seeds = set(changed) | recheck | links_changed | {bid for _, bid in row_base}
-    _settle(con, work, seeds, row_base)
-    # Persist the folded state last: everything above read the state before this batch.
     if changed:
         tables.ids_table(con, "_rc_ids", changed)
         try:
@@ -205,17 +186,42 @@ def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             con.unregister("_rc_ids")
         tables.insert(con, "resolve_bases", tables.base_schema(),
                       [tables.base_row(work.bases[bid], work.keys[bid], work.profiles[bid]) for bid in changed])
-    fresh = [(de_id, bid) for de_id, bid in row_base if de_id not in known]
-    s = [("doc_entity_id", _pa_string()), ("base_id", _pa_string())]
-    tables.insert(con, "resolve_rows", s, fresh)
+    recheck = _update_blocks(con, work, changed)
+    links_changed = _relink(con, sorted(set(relink) | recheck), threshold)
+    seeds = set(changed) | recheck | links_changed | {bid for _, bid in row_base}
+    _settle(con, work, seeds, row_base)
+    s = _pa_string()
+    tables.insert(con, "resolve_rows", [("doc_entity_id", s), ("base_id", s)],
+                  [(de_id, bid) for de_id, bid in row_base if de_id not in known])
     # Aliases are written once per row, when it is first assigned (a rebuild keeps them).
     alias_rows = [[bid, alias, norm(alias), r[1]] for bid in changed for r in new_rows[bid] if r[9] is None
                   for alias in dict.fromkeys([r[2], *(r[6] or ())])]
     alias_rows.sort(key=lambda v: (v[3], v[0], v[1]))
-    tables.insert(con, "entity_aliases", [("entity_id", _pa_string()), ("alias", _pa_string()),
-                                          ("norm", _pa_string()), ("doc_id", _pa_string())], alias_rows)
+    tables.insert(con, "entity_aliases", [("entity_id", s), ("alias", s), ("norm", s), ("doc_id", s)], alias_rows)
     tables.mark_built(con)
-    log.debug("folded %d rows into %d bases; %d keys rechecked", len(rows), len(changed), len(recheck))
+    log.debug("folded %d rows into %d bases; %d relinked, %d rechecked", len(rows), len(changed), len(relink),
+              len(recheck))
+    return sum(1 for r in rows if r[9] is None)
+
+
+# New members of each touched key, in SQL: the member lists never travel to Python.
+_BLOCK_DELTA = """
+CREATE OR REPLACE TEMP TABLE _rblk AS
+WITH d AS (
+    SELECT block, coalesce(list(base_id) FILTER (WHERE delta > 0), []) AS adds,
+           coalesce(list(base_id) FILTER (WHERE delta < 0), []) AS drops, sum(delta)::INTEGER AS dn
+    FROM _rdelta GROUP BY block
+)
+SELECT d.block, coalesce(o.size, 0) AS size0, coalesce(o.size, 0) + d.dn AS size1, o.members AS members0,
+       d.adds, d.drops
+FROM d LEFT JOIN resolve_blocks o ON o.block = d.block
+"""
+_BLOCK_WRITE = """
+INSERT INTO resolve_blocks (block, size, members)
+SELECT block, size1, CASE WHEN size1 > $cap THEN NULL ELSE list_sort(list_concat(
+    list_filter(coalesce(members0, []), m -> NOT list_contains(drops, m)), adds)) END
+FROM _rblk WHERE size1 > 0
+"""
 
 
 def _update_blocks(con: duckdb.DuckDBPyConnection, work: _Work, changed: Sequence[str]) -> set[str]:
@@ -223,75 +229,99 @@ def _update_blocks(con: duckdb.DuckDBPyConnection, work: _Work, changed: Sequenc
 
     Those are the members of every key that crossed `BLOCK_CAP` (its pairs gain or lose
     it as a reason to be compared); the changed bases themselves are rechecked anyway.
+    Expects `resolve_bases` to hold the changed bases already.
     """
-    adds: dict[str, set[str]] = defaultdict(set)
-    drops: dict[str, set[str]] = defaultdict(set)
-    for bid in changed:
-        for k in work.keys[bid] - work.stored_keys[bid]:
-            adds[k].add(bid)
-        for k in work.stored_keys[bid] - work.keys[bid]:
-            drops[k].add(bid)
-    touched = sorted(set(adds) | set(drops))
-    work.load_blocks(con, touched)
-    recheck: set[str] = set()
-    rows: list[list[Any]] = []
-    for k in touched:
-        size0, members0 = work.blocks[k]
-        size1 = size0 + len(adds[k]) - len(drops[k])
-        members1: list[str] | None
-        if size1 > BLOCK_CAP:
-            members1 = None
-            if size0 <= BLOCK_CAP:
-                recheck.update(members0 or ())
-        else:
-            if members0 is None:  # back under the cap: find the members again (rare)
-                old = tables.members_of(con, k)
-                members1 = sorted((old - drops[k]) | adds[k])
-                recheck.update(members1)
-            else:
-                members1 = sorted((set(members0) - drops[k]) | adds[k])
-        work.blocks[k] = (size1, members1)
-        if size1 > 0:
-            rows.append([k, size1, members1])
-    if touched:
-        tables.ids_table(con, "_rk_ids", touched)
-        try:
-            con.execute("DELETE FROM resolve_blocks WHERE block IN (SELECT v FROM _rk_ids)")
-        finally:
-            con.unregister("_rk_ids")
-        import pyarrow as pa
+    delta = [(k, bid, 1) for bid in changed for k in sorted(work.keys[bid] - work.stored_keys[bid])]
+    delta += [(k, bid, -1) for bid in changed for k in sorted(work.stored_keys[bid] - work.keys[bid])]
+    if not delta:
+        return set()
+    import pyarrow as pa
 
-        tables.insert(con, "resolve_blocks",
-                      [("block", pa.string()), ("size", pa.int32()), ("members", pa.list_(pa.string()))], rows)
+    con.register("_rdelta", pa.table({"block": [d[0] for d in delta], "base_id": [d[1] for d in delta],
+                                      "delta": pa.array([d[2] for d in delta], type=pa.int32())}))
+    try:
+        con.execute(_BLOCK_DELTA)
+    finally:
+        con.unregister("_rdelta")
+    recheck: set[str] = set()
+    back: list[tuple[str, list[str]]] = []
+    for block, _size0, size1, members0 in con.execute(
+            "SELECT block, size0, size1, members0 FROM _rblk WHERE (size0 <= ?) <> (size1 <= ?) ORDER BY block",
+            [BLOCK_CAP, BLOCK_CAP]).fetchall():
+        if size1 > BLOCK_CAP:
+            recheck.update(members0 or ())  # now a stop word: its pairs lose it
+        elif size1 > 0:
+            # Back under the cap (a base's name changed): find its members again (a scan, rare).
+            members = sorted(tables.members_of(con, block))
+            recheck.update(members)
+            back.append((block, members))
+    con.execute("DELETE FROM resolve_blocks WHERE block IN (SELECT block FROM _rblk)")
+    con.execute(_BLOCK_WRITE.replace("$cap", str(int(BLOCK_CAP))))
+    for block, members in back:
+        con.execute("UPDATE resolve_blocks SET members = ? WHERE block = ?", [members, block])
+    con.execute("DROP TABLE _rblk")
     return recheck
 
 
-def _relink(con: duckdb.DuckDBPyConnection, work: _Work, ids: Sequence[str], threshold: float) -> set[str]:
-    """Recompute the links of bases `ids` against their candidates; return the ends of their old links."""
+# Pairs (x, y) sharing a key under the cap, kept only when some rule of `link` could join
+# them: the same tests, exact for alias, abbreviation and subset, and for spelling a bound
+# (Levenshtein <= Indel distance, so a word pair with ratio >= threshold passes it; applied to
+# ASCII words, where DuckDB's byte-wise distance is the character one). `link` decides.
+_CANDIDATES = """
+WITH a AS MATERIALIZED (
+    SELECT * FROM resolve_bases WHERE base_id IN (SELECT v FROM _rx_ids)
+), x AS (
+    SELECT base_id AS xid, unnest(blocks) AS block FROM a
+), c AS (
+    SELECT DISTINCT x.xid, unnest(b.members) AS yid
+    FROM x JOIN resolve_blocks b ON b.block = x.block
+    WHERE b.members IS NOT NULL
+)
+SELECT c.xid, c.yid, {xcols}, {ycols}
+FROM c JOIN a ON a.base_id = c.xid JOIN resolve_bases y ON y.base_id = c.yid
+WHERE c.xid <> c.yid
+  AND (a.country IS NULL OR y.country IS NULL OR a.country = y.country)
+  AND (list_contains(a.link_aliases, y.core_key) OR list_contains(y.link_aliases, a.core_key)
+    OR (a.grp IN ('ORG', 'EVENT') AND ((a.abbr AND y.initials = a.core) OR (y.abbr AND a.initials = y.core)))
+    OR (len(a.folded) = len(y.folded) AND list_bool_and(list_transform(range(1, len(a.folded) + 1), i ->
+          strlen(a.folded[i]) <> length(a.folded[i]) OR strlen(y.folded[i]) <> length(y.folded[i])
+          OR levenshtein(a.folded[i], y.folded[i]) * 100 <= $slack * (length(a.folded[i]) + length(y.folded[i])))))
+    OR (a.grp = 'PERSON' AND a.country = y.country AND (
+          (len(a.folded) < len(y.folded) AND len(a.folded) >= 2
+           AND contains(' ' || y.core_key || ' ', ' ' || a.core_key || ' '))
+          OR (len(y.folded) < len(a.folded) AND len(y.folded) >= 2
+           AND contains(' ' || a.core_key || ' ', ' ' || y.core_key || ' ')))))
+"""
+# Bases relinked per query: bounds the candidate pairs DuckDB holds at once in a rebuild.
+_RELINK_CHUNK = 4000
+
+
+def _relink(con: duckdb.DuckDBPyConnection, ids: Sequence[str], threshold: float) -> set[str]:
+    """Recompute the stored links of bases `ids`; return the ends of their old links.
+
+    Expects `resolve_bases` and `resolve_blocks` to be up to date.
+    """
     if not ids:
         return set()
-    work.load_profiles(con, ids)
-    work.load_blocks(con, {k for bid in ids for k in work.keys[bid]})
-    candidates: dict[str, set[str]] = {}
-    for bid in ids:
-        found: set[str] = set()
-        for k in work.keys[bid]:
-            size, members = work.blocks[k]
-            if members is not None and size <= BLOCK_CAP:
-                found.update(members)
-        found.discard(bid)
-        candidates[bid] = found
-    work.load_profiles(con, {c for found in candidates.values() for c in found})
+    cols = [c.strip() for c in tables.PROFILE_COLS.split(",")]
+    sql = _CANDIDATES.format(xcols=", ".join(f"a.{c}" for c in cols), ycols=", ".join(f"y.{c}" for c in cols))
+    # The bound must never drop a pair the exact ratio keeps: a hair of slack for rounding.
+    sql = sql.replace("$slack", repr(100.0 - threshold + 1e-6))
+    n = len(cols)
     fresh: dict[tuple[str, str], tuple[str, float]] = {}
-    seen: set[tuple[str, str]] = set()
-    profiles = work.profiles
-    for bid in ids:
-        for other in candidates[bid]:
-            pair = (bid, other) if bid < other else (other, bid)
-            if pair in seen:
+    for start in range(0, len(ids), _RELINK_CHUNK):
+        tables.ids_table(con, "_rx_ids", ids[start:start + _RELINK_CHUNK])
+        try:
+            rows = con.execute(sql).fetchall()
+        finally:
+            con.unregister("_rx_ids")
+        for r in rows:
+            x, y = r[0], r[1]
+            pair = (x, y) if x < y else (y, x)
+            if pair in fresh:
                 continue
-            seen.add(pair)
-            got = link_profiles(profiles[pair[0]], profiles[pair[1]], threshold)
+            px, py = tables.profile(r[2:2 + n]), tables.profile(r[2 + n:2 + 2 * n])
+            got = link_profiles(px, py, threshold) if x < y else link_profiles(py, px, threshold)
             if got is not None:
                 fresh[pair] = got
     old = tables.links_touching(con, ids)

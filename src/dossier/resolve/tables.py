@@ -49,7 +49,9 @@ CREATE TABLE IF NOT EXISTS resolve_bases (
     core_key      VARCHAR NOT NULL,           -- norm(core)
     country       VARCHAR,                    -- the most frequent country
     folded        VARCHAR[] NOT NULL,         -- fold() of each word of core_key
-    link_aliases  VARCHAR[] NOT NULL          -- norms of the aliases that may link
+    link_aliases  VARCHAR[] NOT NULL,         -- norms of the aliases that may link
+    initials      VARCHAR NOT NULL,           -- initials of core
+    abbr          BOOLEAN NOT NULL            -- core may be an abbreviation
 );
 CREATE TABLE IF NOT EXISTS resolve_blocks (
     block         VARCHAR NOT NULL,           -- group || '|' || key, e.g. 'PERSON|w:alex'
@@ -148,7 +150,8 @@ def base_schema() -> list[tuple[str, Any]]:
     s, ls = _string(), _strings()
     return [("base_id", s), ("grp", s), ("key", s), ("dictionary_id", s), ("names", s), ("types", s),
             ("countries", s), ("sectors", s), ("roles", ls), ("aliases", ls), ("docs", pa.int32()),
-            ("blocks", ls), ("core", s), ("core_key", s), ("country", s), ("folded", ls), ("link_aliases", ls)]
+            ("blocks", ls), ("core", s), ("core_key", s), ("country", s), ("folded", ls), ("link_aliases", ls),
+            ("initials", s), ("abbr", pa.bool_())]
 
 
 def _counter_json(c: Counter[str]) -> str:
@@ -159,7 +162,7 @@ def base_row(b: Base, keys: set[str], p: Profile) -> list[Any]:
     """The `resolve_bases` row of a base, its blocking keys and its profile."""
     return [b.entity_id, b.group, b.key, b.dictionary_id, _counter_json(b.names), _counter_json(b.types),
             _counter_json(b.countries), _counter_json(b.sectors), sorted(b.roles), sorted(b.aliases), b.docs,
-            sorted(keys), p.core, p.key, p.country, list(p.folded), sorted(p.aliases)]
+            sorted(keys), p.core, p.key, p.country, list(p.folded), sorted(p.aliases), p.initials, p.abbr]
 
 
 def load_bases(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[str, tuple[Base, set[str]]]:
@@ -191,26 +194,20 @@ def load_profiles(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[st
     ids_table(con, "_rpr_ids", wanted)
     try:
         rows = con.execute(
-            "SELECT base_id, grp, country, core, core_key, folded, link_aliases, blocks FROM resolve_bases "
+            f"SELECT base_id, {PROFILE_COLS}, blocks FROM resolve_bases "
             "WHERE base_id IN (SELECT v FROM _rpr_ids)").fetchall()
     finally:
         con.unregister("_rpr_ids")
-    return {bid: (Profile(grp, country, core, key, tuple(folded), frozenset(aliases)), set(keys))
-            for bid, grp, country, core, key, folded, aliases, keys in rows}
+    return {r[0]: (profile(r[1:9]), set(r[9])) for r in rows}
 
 
-def load_blocks(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> dict[str, tuple[int, list[str] | None]]:
-    """Size and members (None above the cap) of each stored blocking key among `keys`."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    ids_table(con, "_rk_ids", wanted)
-    try:
-        rows = con.execute(
-            "SELECT block, size, members FROM resolve_blocks WHERE block IN (SELECT v FROM _rk_ids)").fetchall()
-    finally:
-        con.unregister("_rk_ids")
-    return {k: (int(n), list(m) if m is not None else None) for k, n, m in rows}
+PROFILE_COLS = "grp, country, core, core_key, folded, link_aliases, initials, abbr"
+
+
+def profile(cols: Sequence[Any]) -> Profile:
+    """A Profile from the PROFILE_COLS of a `resolve_bases` row."""
+    grp, country, core, key, folded, aliases, initials, abbr = cols
+    return Profile(grp, country, core, key, tuple(folded), frozenset(aliases), initials, bool(abbr))
 
 
 def members_of(con: duckdb.DuckDBPyConnection, key: str) -> set[str]:
