@@ -27,7 +27,7 @@ def test_offsets_map_spans(body_span: tuple[int, int], raw_span: tuple[int, int]
 
 
 def test_offsets_exact_segments_give_verbatim_text() -> None:
-    for b, r, n in MAP.segments:
+    for b, _r, n in MAP.segments:
         start, end = MAP.to_raw(b, b + n)
         assert RAW[start:end] == BODY[b : b + n]
 
