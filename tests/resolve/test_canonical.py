@@ -121,6 +121,11 @@ def test_canonical_list_and_cli(store, tmp_path):
     bad = CliRunner().invoke(app, ["entities", "--db", db, "--unmerge", "mrg_nope"])
     assert bad.exit_code == 1
     assert "mrg_nope: no such merge" in bad.output
+    before = CliRunner().invoke(app, ["entities", "--db", db, "--format", "jsonl"]).output
+    rebuilt = CliRunner().invoke(app, ["entities", "--db", db, "--rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "rebuilt canonical entities:" in rebuilt.output
+    assert CliRunner().invoke(app, ["entities", "--db", db, "--format", "jsonl"]).output == before
 
 
 def test_canonical_link_rules():

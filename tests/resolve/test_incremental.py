@@ -252,3 +252,44 @@ def test_incremental_sql_filter_keeps_every_pair_link_joins(tmp_path, settings):
     pair = sorted(entity_id_for(base_key("PERSON", n, None)) for n in ("Recep Tayyip Erdoğan", "Recep Tayyip Erdogan"))
     assert stored[(pair[0], pair[1])][0] == "spelling"  # a non-ASCII word: the bound is not applied
     con.close()
+
+
+def test_incremental_batch_touches_only_its_components(tmp_path, settings, caplog):
+    corpus = _corpus(17, 80)
+    con = open_store(tmp_path / "touch.duckdb")
+    _insert(con, [r for rows in corpus.values() for r in rows])
+    canonicalize_pending(con, settings)
+    bases = con.execute("SELECT count(*) FROM resolve_bases").fetchone()[0]
+    new = [["new:e0", "new", "e0", "Thandar Hlaing Oo", "PERSON", "MMR", None, ["Thandar Hlaing Oo"], [], None],
+           ["new:e1", "new", "e1", "Sergey Shoigu", "PERSON", "RUS", None, ["Sergey Shoigu"], [], None]]
+    _insert(con, new)
+    with caplog.at_level("DEBUG", logger="dossier.resolve.incremental"):
+        assert canonicalize_pending(con, settings) == 2
+    settled = [r.args for r in caplog.records if r.getMessage().startswith("settled")]
+    assert len(settled) == 1
+    touched = settled[0][0]  # type: ignore[index]
+    # The new name's own base, and the component of the known one (its spellings); nothing else.
+    shoigu = con.execute("SELECT count(*) FROM entities WHERE name ILIKE '%sho%gu%'").fetchone()[0]
+    assert touched == 1 + shoigu < bases / 4
+    con.close()
+
+
+def test_incremental_changed_threshold_rebuilds_under_the_new_rules(tmp_path, settings):
+    from dossier.settings import Settings
+
+    strict = Settings(values={**settings.values, "resolve": {"spelling_threshold": 95.0}})
+    corpus = _corpus(19, 40)
+    docs = sorted(corpus)
+    con = open_store(tmp_path / "thr.duckdb")
+    _insert(con, [r for d in docs[:30] for r in corpus[d]])
+    canonicalize_pending(con, settings)
+    loose = con.execute("SELECT count(*) FROM entity_merges WHERE reason = 'spelling'").fetchone()[0]
+    _insert(con, [r for d in docs[30:] for r in corpus[d]])
+    canonicalize_pending(con, strict)
+    one = open_store(tmp_path / "thr_one.duckdb")
+    _insert(one, [r for rows in corpus.values() for r in rows])
+    canonicalize_pending(one, strict)
+    assert _dump(con) == _dump(one)
+    assert con.execute("SELECT count(*) FROM entity_merges WHERE reason = 'spelling'").fetchone()[0] < loose
+    con.close()
+    one.close()

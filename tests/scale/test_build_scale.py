@@ -6,15 +6,14 @@ import hashlib
 import os
 import shutil
 import signal
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dossier.build import build
+from dossier.build import ProgressUpdate, build
 from dossier.scale import make_executor
+from dossier.settings import Settings
 from dossier.store import open_store
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
@@ -43,7 +42,8 @@ def _corpus(tmp: Path, copies: int, *, bad: bool = False) -> Path:
 def _table_hash(db: Path, table: str) -> str:
     con = open_store(db, read_only=True)
     cols = [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+        "ORDER BY ordinal_position",
         [table]).fetchall() if r[0] not in CLOCK_COLUMNS]
     quoted = ", ".join(f'"{c}"' for c in cols)
     rows = con.execute(f"SELECT {quoted} FROM {table}").fetchall()  # column names come from the catalogue
@@ -99,20 +99,23 @@ def test_build_scale_incremental_processes_only_new_documents(tmp_path: Path, se
 def test_build_scale_dask_kill_and_resume_stores_each_document_once(tmp_path: Path, settings: Any) -> None:
     corpus = _corpus(tmp_path, copies=4)
     db = tmp_path / "s.duckdb"
+    # Small batches, so that the kill lands between stored batches.
+    settings = Settings(values={**settings.values, "build": {**settings.values["build"], "batch_size": 2}})
     executor = make_executor(settings, workers=2, dask="local")
     pids = sorted(executor.client.run(os.getpid).values())  # type: ignore[attr-defined]
+    killed_at: list[int] = []
 
-    def kill_soon() -> None:
-        time.sleep(5.0)
-        os.kill(pids[0], signal.SIGKILL)
+    def kill_after_first_batch(update: ProgressUpdate) -> None:
+        # Mid-run: some documents are stored, the rest are queued or in flight.
+        if not killed_at and update.done > 0:
+            os.kill(pids[0], signal.SIGKILL)
+            killed_at.append(update.done)
 
-    killer = threading.Thread(target=kill_soon)
-    killer.start()
     try:
-        build([str(corpus)], db=db, settings=settings, executor=executor)
+        build([str(corpus)], db=db, settings=settings, executor=executor, progress=kill_after_first_batch)
     finally:
-        killer.join()
         executor.close()
+    assert killed_at and killed_at[0] < 20
     # Resume: whatever the kill cost is retried; nothing is stored twice.
     _build([corpus], db, settings, workers=2, dask="local")
     con = open_store(db, read_only=True)

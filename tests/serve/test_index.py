@@ -255,3 +255,15 @@ def test_search_api_and_page_say_when_total_is_a_lower_bound(client: httpx.Clien
     assert client.get("/api/search", params={"q": "junta"}).json()["total_exact"] is True
     html = client.get("/search", params={"q": '"Min Aung Hlaing"', "scope": "evidence", "limit": 1}).text
     assert re.search(r"At least \d+ hits", html) and "Page 1 · at least" in html
+
+
+def test_reader_makes_missing_pandas_fail_fast(readers: tuple[StoreReader, StoreReader]) -> None:
+    import importlib
+    import sys
+
+    if "pandas" in sys.modules and sys.modules["pandas"] is not None:
+        pytest.skip("pandas is installed here")
+    # DuckDB imports pandas while binding parameters: absent, it must fail at once, not search sys.path.
+    assert "pandas" in sys.modules and sys.modules["pandas"] is None
+    with pytest.raises(ImportError):
+        importlib.import_module("pandas")

@@ -24,8 +24,12 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", "-f", help="table or jsonl.")] = "table",
         limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many entities.")] = 100,
         unmerge_id: Annotated[str | None, typer.Option("--unmerge", help="Undo the merge with this id.")] = None,
+        rebuild_all: Annotated[
+            bool, typer.Option("--rebuild", help="Recompute every canonical entity from all document entities.")
+        ] = False,
     ) -> None:
         """List canonical entities with aliases, roles, countries and the documents that mention them."""
+        from dossier.resolve import rebuild
         from dossier.resolve.listing import list_entities, unmerge
         from dossier.settings import load_settings
         from dossier.store.connection import open_store
@@ -33,6 +37,16 @@ def register(app: typer.Typer) -> None:
         if fmt not in {"table", "jsonl"}:
             fail(f"--format {fmt}: choose table or jsonl")
         with user_errors():
+            if rebuild_all:
+                con = open_store(db)
+                try:
+                    # Builds add to these incrementally; a rebuild gives the same rows in one pass.
+                    rebuild(con, load_settings())
+                    count = con.execute("SELECT count(*) FROM entities WHERE merged_into IS NULL").fetchone()
+                finally:
+                    con.close()
+                console.print(f"rebuilt canonical entities: {count[0] if count else 0} entities")
+                return
             if unmerge_id:
                 con = open_store(db)
                 try:

@@ -78,6 +78,13 @@ def base_key(etype: str, name: str, dictionary_id: str | None) -> str:
     return f"{group}|name|{norm(strip_titles(name))}"
 
 
+def rules_signature(threshold: float) -> str:
+    """A digest of everything the stored bases and links depend on besides the rows themselves."""
+    parts = [repr(threshold), str(BLOCK_CAP), repr(sorted(_TITLE_FORMS)), repr(_FOLD), repr(sorted(_STOP)),
+             repr(sorted(GROUPS.items()))]
+    return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
 def entity_id_for(key: str) -> str:
     """Stable id of a base entity."""
     return "ent_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

@@ -3,13 +3,18 @@
 After each committed batch the build driver calls `canonicalize_pending`. It:
 
 1. folds the batch's new `doc_entities` rows into their base entities (`resolve_bases`);
-2. updates the blocking keys of those bases (`resolve_blocks`); a key that crosses
+2. updates the blocking keys of those bases (`resolve_blocks`, in SQL); a key that crosses
    `BLOCK_CAP` either way makes its members' links be checked again;
-3. compares each changed base only with the bases sharing one of its keys (at most
-   `BLOCK_CAP` per key) and stores the links found (`resolve_links`);
+3. compares each base whose name profile or keys changed only with the bases sharing one of
+   its keys (at most `BLOCK_CAP` per key): a join in DuckDB keeps the pairs some rule could
+   join, `canonical.link_profiles` decides, and the links are stored (`resolve_links`);
 4. walks the links from the changed bases to their connected components, and clusters
    only those components (`canonical.cluster`), whose result depends on nothing else;
 5. writes the entity rows, merges and `entity_id` assignments that differ.
+
+The work is set by the batch (its bases, their candidates, their components), never by a
+pass over the store in Python; what still grows with the store is DuckDB's hash joins,
+which scan the narrow key columns of the tables they join (DuckDB has no index joins).
 
 Every stored row is a function of the set of document entities (and of undone merges),
 so the rows are the same whatever the batch order or size: the same as one pass over
@@ -39,6 +44,7 @@ from dossier.resolve.canonical import (
     entity_id_for,
     link_profiles,
     merge_id_for,
+    rules_signature,
 )
 from dossier.settings import Settings
 
@@ -89,7 +95,7 @@ def recompute_components(con: duckdb.DuckDBPyConnection, settings: Settings, see
     tables.ensure_tables(con)
     own = _begin(con)
     try:
-        if not tables.layout_ok(con):
+        if not tables.layout_ok(con, _signature(settings)):
             _fold_pending(con, settings)  # builds the tables from every row first
         _settle(con, _Work(), set(seeds), [])
         if own:
@@ -117,8 +123,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     """Fold unassigned rows into their bases, relink and settle what changed; return how many were pending."""
     threshold = float(settings.get("resolve.spelling_threshold", 85.0))
+    signature = _signature(settings)
     known: set[str] = set()
-    if tables.layout_ok(con):
+    if tables.layout_ok(con, signature):
         rows = con.execute(f"SELECT {_ROW_COLS} FROM doc_entities WHERE entity_id IS NULL "
                            "ORDER BY doc_entity_id").fetchall()
         if not rows:
@@ -130,7 +137,8 @@ def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
         finally:
             con.unregister("_rp_ids")
     else:
-        # First call on this store (or after `reset`): every row is new, one pass over all.
+        # First call on this store, after `reset`, or under other rules or settings: every
+        # row is new, one pass over all.
         tables.reset(con)
         rows = con.execute(f"SELECT {_ROW_COLS} FROM doc_entities ORDER BY doc_entity_id").fetchall()
         if not rows:
@@ -198,7 +206,7 @@ def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
                   for alias in dict.fromkeys([r[2], *(r[6] or ())])]
     alias_rows.sort(key=lambda v: (v[3], v[0], v[1]))
     tables.insert(con, "entity_aliases", [("entity_id", s), ("alias", s), ("norm", s), ("doc_id", s)], alias_rows)
-    tables.mark_built(con)
+    tables.mark_built(con, signature)
     log.debug("folded %d rows into %d bases; %d relinked, %d rechecked", len(rows), len(changed), len(relink),
               len(recheck))
     return sum(1 for r in rows if r[9] is None)
@@ -444,6 +452,10 @@ def _settle(con: duckdb.DuckDBPyConnection, work: _Work, seeds: set[str], assign
             con.execute("DROP TABLE _canon")
     log.debug("settled %d bases in %d links; %d merged, %d entity rows written", len(ids), len(links),
               len(merged), len(changed))
+
+
+def _signature(settings: Settings) -> str:
+    return rules_signature(float(settings.get("resolve.spelling_threshold", 85.0)))
 
 
 def _pa_string() -> Any:

@@ -9,7 +9,8 @@ them from `doc_entities` in one pass, writing only the entity rows that differ.
 - `resolve_blocks`: one row per blocking key with its size and, up to `BLOCK_CAP`, its members;
 - `resolve_links`: the pairs of bases that `link` joins (a < b), with rule and score;
 - `resolve_rows`: which base each folded `doc_entities` row belongs to;
-- `resolve_state`: the version of the tables' layout (absent: rebuild).
+- `resolve_state`: the layout version and the signature of the rules they were built with
+  (a different one, e.g. a changed `resolve.spelling_threshold`, makes the next call rebuild).
 
 DuckDB 1.5 has no index joins: a lookup of a batch's keys is a hash join that scans the
 keyed column, so these tables are kept narrow (ids and keys) and the wide data is read only
@@ -82,16 +83,16 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
 
 
-def layout_ok(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the tables hold a complete index of the folded rows in the current layout."""
+def layout_ok(con: duckdb.DuckDBPyConnection, signature: str) -> bool:
+    """Whether the tables hold a complete index of the folded rows, built under `signature`."""
     row = con.execute("SELECT value FROM resolve_state WHERE key = 'layout'").fetchone()
-    return row is not None and row[0] == LAYOUT_VERSION
+    return row is not None and row[0] == f"{LAYOUT_VERSION}:{signature}"
 
 
-def mark_built(con: duckdb.DuckDBPyConnection) -> None:
-    """Record that the tables are complete in the current layout."""
+def mark_built(con: duckdb.DuckDBPyConnection, signature: str) -> None:
+    """Record that the tables are complete, built under `signature` (rules and their settings)."""
     con.execute("DELETE FROM resolve_state WHERE key = 'layout'")
-    con.execute("INSERT INTO resolve_state VALUES ('layout', ?)", [LAYOUT_VERSION])
+    con.execute("INSERT INTO resolve_state VALUES ('layout', ?)", [f"{LAYOUT_VERSION}:{signature}"])
 
 
 def reset(con: duckdb.DuckDBPyConnection) -> None:

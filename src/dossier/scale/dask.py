@@ -72,8 +72,9 @@ class DaskExecutor:
 
     def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
         """Yield each batch's results in submission order with a bounded number of tasks in flight."""
-        settings = self.client.scatter(self.settings, broadcast=True)
-        site_lines = self.client.scatter(self.site_lines, broadcast=True)
+        # Passed with every task, not scattered: scattered data dies with the worker holding
+        # it, and a killed worker must cost a retry, not the whole run.
+        settings, site_lines = self.settings, self.site_lines
         pending: deque[tuple[list[RawDocument], Any]] = deque()
         for batch in batches:
             docs = list(batch)
@@ -84,11 +85,13 @@ class DaskExecutor:
             yield self._result(*pending.popleft())
 
     def _result(self, docs: list[RawDocument], future: Any) -> list[StageResult]:
+        from concurrent.futures import CancelledError
+
         from distributed import KilledWorker
 
         try:
             return list(future.result())
-        except KilledWorker as err:
+        except (KilledWorker, CancelledError) as err:
             log.warning("a batch of %d documents killed its workers: %s", len(docs), err)
             return [
                 InputFailure(
