@@ -277,7 +277,7 @@ def _update_blocks(con: duckdb.DuckDBPyConnection, work: _Work, changed: Sequenc
 # ASCII words, where DuckDB's byte-wise distance is the character one). `link` decides.
 _CANDIDATES = """
 WITH a AS MATERIALIZED (
-    SELECT * FROM resolve_bases WHERE base_id IN (SELECT v FROM _rx_ids)
+    SELECT base_id, blocks, {cols} FROM resolve_bases WHERE base_id IN (SELECT v FROM _rx_ids)
 ), x AS (
     SELECT base_id AS xid, unnest(blocks) AS block FROM a
 ), c AS (
@@ -312,7 +312,8 @@ def _relink(con: duckdb.DuckDBPyConnection, ids: Sequence[str], threshold: float
     if not ids:
         return set()
     cols = [c.strip() for c in tables.PROFILE_COLS.split(",")]
-    sql = _CANDIDATES.format(xcols=", ".join(f"a.{c}" for c in cols), ycols=", ".join(f"y.{c}" for c in cols))
+    sql = _CANDIDATES.format(cols=tables.PROFILE_COLS, xcols=", ".join(f"a.{c}" for c in cols),
+                             ycols=", ".join(f"y.{c}" for c in cols))
     # The bound must never drop a pair the exact ratio keeps: a hair of slack for rounding.
     sql = sql.replace("$slack", repr(100.0 - threshold + 1e-6))
     n = len(cols)

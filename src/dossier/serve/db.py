@@ -7,9 +7,7 @@ values as parameters: request input is never formatted into SQL.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +17,7 @@ import duckdb
 
 from dossier.errors import DossierError
 from dossier.store import load_fts, open_store
+from dossier.store.connection import missing_modules_fail_fast
 
 log = logging.getLogger(__name__)
 
@@ -26,23 +25,11 @@ Row = dict[str, Any]
 T = TypeVar("T")
 
 
-def _missing_modules_fail_fast() -> None:
-    """Record pandas as absent when it is not installed.
-
-    DuckDB's Python client tries `import pandas` while binding query parameters; without
-    pandas each failed attempt searches all of sys.path again (~0.1 ms, 30-100 times per
-    search request: a third of its time in bench/api.py). A None entry in sys.modules makes
-    that ImportError immediate; code importing pandas still gets ImportError, as before.
-    """
-    if "pandas" not in sys.modules and importlib.util.find_spec("pandas") is None:
-        sys.modules["pandas"] = None  # type: ignore[assignment]
-
-
 class StoreReader:
     """A read-only store shared by request threads, with the names of its tables and views."""
 
     def __init__(self, path: Path | str) -> None:
-        _missing_modules_fail_fast()
+        missing_modules_fail_fast()
         self.path = Path(path)
         self._con = open_store(self.path, read_only=True)
         self._local = threading.local()
