@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import logging
 
 import typer
 
 from dossier.commands import COMMAND_MODULES
+from dossier.commands.common import one_line_logging
 
 app = typer.Typer(
     name="dossier",
@@ -21,25 +21,9 @@ for _module in COMMAND_MODULES:
     importlib.import_module(f"dossier.commands.{_module}").register(app)
 
 
-class _OneLineFormatter(logging.Formatter):
-    """Log records as `level: message` on one line: users never see a Python traceback."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0]
-
-
-def _one_line_logging() -> None:
-    logger = logging.getLogger("dossier")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setLevel(logging.WARNING)
-        handler.setFormatter(_OneLineFormatter())
-        logger.addHandler(handler)
-
-
 def main() -> None:
     """Run the CLI."""
-    _one_line_logging()
+    one_line_logging()
     app()
 
 

@@ -15,28 +15,14 @@ if TYPE_CHECKING:
     from dossier.build import ExecutorFactory, ProgressFn
     from dossier.scale.executor import BatchExecutor
 
-from dossier.commands.common import console, err_console, fail, user_errors
+from dossier.commands.common import console, err_console, fail, one_line_logging, user_errors
 from dossier.settings import Settings, load_settings
-
-
-class _OneLine(logging.Formatter):
-    """Log records as one line without a traceback: users never see Python internals."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0]
 
 
 def _quiet_logging(verbose: bool) -> None:
     # Warnings from the stages (e.g. an internal error on one document) reach the user as
-    # one line each; without a handler Python would print them with a traceback.
-    logger = logging.getLogger("dossier")
-    if verbose:
-        logger.setLevel(logging.INFO)
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setLevel(logging.INFO if verbose else logging.WARNING)
-        handler.setFormatter(_OneLine())
-        logger.addHandler(handler)
+    # one line each; -v adds one line per stored batch.
+    one_line_logging(logging.INFO if verbose else logging.WARNING)
 
 
 def _settings(config: Path | None, batch_size: int | None) -> Settings:

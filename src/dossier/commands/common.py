@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,3 +44,22 @@ def guarded(fn: Callable[[], T]) -> T:
     with user_errors():
         return fn()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Log records as `level: message` on one line: users never see a Python traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0]
+
+
+def one_line_logging(level: int = logging.WARNING) -> None:
+    """Send the `dossier` loggers to stderr, one line per record, from `level` up."""
+    logger = logging.getLogger("dossier")
+    logger.setLevel(min(level, logger.level or logging.WARNING))
+    handler = next((h for h in logger.handlers if isinstance(h.formatter, _OneLineFormatter)), None)
+    if handler is None:
+        handler = logging.StreamHandler()
+        handler.setFormatter(_OneLineFormatter())
+        logger.addHandler(handler)
+    handler.setLevel(level)
