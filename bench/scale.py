@@ -113,6 +113,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=20_000, help="size of the memory/incremental corpus")
     parser.add_argument("--throughput-docs", type=int, default=None, help="documents for the throughput runs")
+    parser.add_argument("--skip-throughput", action="store_true",
+                        help="only memory and incremental (the driver's peak RSS then excludes spaCy runs)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "scale.json")
     args = parser.parse_args()
     n_through = args.throughput_docs or args.docs
@@ -126,19 +128,20 @@ def main() -> None:
         for path in sorted(corpus.iterdir())[:n_through]:
             (subset / path.name).symlink_to(path)
 
-        runs = {}
-        for workers in (1, 2):
-            db = work / f"through-{workers}.duckdb"
-            runs[workers] = timed_build([subset], db, workers=workers)
-            print(f"dossier build, {workers} worker(s): {runs[workers]['docs_per_s']} docs/s", flush=True)
-        base = {n: spacy_baseline(work / "through-1.duckdb", n) for n in (1, 2)}
-        for n in (1, 2):
-            print(f"bare spaCy nlp.pipe n_process={n}: {base[n]['docs_per_s']} docs/s", flush=True)
-        results["throughput"] = {
-            "dossier": runs, "spacy": base,
-            "ratio_vs_spacy": {w: round(runs[w]["docs_per_s"] / base[w]["docs_per_s"], 3) for w in (1, 2)},
-            "speedup_2_vs_1": round(runs[2]["docs_per_s"] / runs[1]["docs_per_s"], 3),
-        }
+        if not args.skip_throughput:
+            runs = {}
+            for workers in (1, 2):
+                db = work / f"through-{workers}.duckdb"
+                runs[workers] = timed_build([subset], db, workers=workers)
+                print(f"dossier build, {workers} worker(s): {runs[workers]['docs_per_s']} docs/s", flush=True)
+            base = {n: spacy_baseline(work / "through-1.duckdb", n) for n in (1, 2)}
+            for n in (1, 2):
+                print(f"bare spaCy nlp.pipe n_process={n}: {base[n]['docs_per_s']} docs/s", flush=True)
+            results["throughput"] = {
+                "dossier": runs, "spacy": base,
+                "ratio_vs_spacy": {w: round(runs[w]["docs_per_s"] / base[w]["docs_per_s"], 3) for w in (1, 2)},
+                "speedup_2_vs_1": round(runs[2]["docs_per_s"] / runs[1]["docs_per_s"], 3),
+            }
 
         marks = [args.docs // 4, args.docs // 2, args.docs]
         big_db = work / "big.duckdb"
