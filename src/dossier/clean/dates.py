@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dossier.clean.patterns import Observance
-from dossier.clean.records import Precision, PublishedDate
+from dossier.clean.records import Precision, PublishedDate, iso_at_precision
 
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -176,14 +176,6 @@ def find_mentions(text: str, *, day_first: bool = True) -> list[Mention]:
     return result
 
 
-def _iso(d: date, precision: Precision) -> str:
-    if precision == "year":
-        return f"{d.year:04d}-01-01"
-    if precision == "month":
-        return f"{d.year:04d}-{d.month:02d}-01"
-    return d.isoformat()
-
-
 @dataclass(frozen=True, slots=True)
 class DateEvidence:
     """Everything the date rules read from one document."""
@@ -226,7 +218,7 @@ class DateFinder:
             noted = [m for m in find_mentions(ev.first_published, day_first=ev.day_first) if m.year]
             if noted and (d := noted[0].earliest()):
                 prec = noted[0].precision
-                return PublishedDate(_iso(d, prec), prec, f"first-published note {noted[0].text!r}")
+                return PublishedDate(iso_at_precision(d, prec), prec, f"first-published note {noted[0].text!r}")
         # 2. A printed date, unless it is a re-publication.
         if ev.printed:
             kind, printed, what = ev.printed[0]
@@ -350,7 +342,7 @@ class DateFinder:
                     d = _safe_date(z, x, y) or _safe_date(z, y, x)
                 if d and latest_day <= d <= upper:
                     basis = f"the page's image file {text!r} carries the date {d.isoformat()} (an upload date)"
-                    return PublishedDate(_iso(d, "month"), "month", basis + self._agree(mentions, d))
+                    return PublishedDate(iso_at_precision(d, "month"), "month", basis + self._agree(mentions, d))
         # 8. The latest dated fact gives the year.
         if latest is not None and lower_year is not None:
             basis = (

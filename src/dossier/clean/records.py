@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 Precision = Literal["day", "month", "year", "unknown"]
+
+
+def iso_at_precision(d: date, precision: Precision) -> str:
+    """Write `d` the gold way: month precision as YYYY-MM-01, year precision as YYYY-01-01."""
+    if precision == "year":
+        return f"{d.year:04d}-01-01"
+    if precision == "month":
+        return f"{d.year:04d}-{d.month:02d}-01"
+    return d.isoformat()
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from dossier.fuse.figures import block_keys, build_series, figure_conflicts
 from dossier.fuse.inputs import canonical_entities, load_docs, load_events, load_figures, select
 from dossier.fuse.records import Doc, EventRow
 from dossier.settings import Settings, data_path
+from dossier.store.connection import begin_if_needed
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def refresh(con: duckdb.DuckDBPyConnection, settings: Settings, *, force: bool =
         log.info("fuse: inputs unchanged since the last refresh; nothing to do")
         return RefreshReport(skipped=True, seconds=time.perf_counter() - started)
     full = force or last is None or last[1] != config_key(config)
-    own = _begin(con)
+    own = begin_if_needed(con)
     try:
         report = _Update(con, config, full).run(fp, started)
         if own:
@@ -146,12 +147,6 @@ def refresh(con: duckdb.DuckDBPyConnection, settings: Settings, *, force: bool =
     return report
 
 
-def _begin(con: duckdb.DuckDBPyConnection) -> bool:
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:
-        return False  # the caller's transaction covers us
-    return True
 
 
 def _ids(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> set[str]:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from dossier.clean.records import Precision, PublishedDate
+from dossier.clean.records import Precision, PublishedDate, iso_at_precision
 from dossier.nlp.records import TimeExpression
 
 if TYPE_CHECKING:
@@ -61,14 +61,6 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
            "nine": 9, "ten": 10}
-
-
-def _iso(d: date, precision: Precision) -> str:
-    if precision == "year":
-        return f"{d.year:04d}-01-01"
-    if precision == "month":
-        return f"{d.year:04d}-{d.month:02d}-01"
-    return d.isoformat()
 
 
 def _month(name: str) -> int:
@@ -139,7 +131,7 @@ def _resolve(rule: str, m: re.Match[str], text: str, anchor: date | None, prec: 
             got = _numeric(g["num"])
             return (got.isoformat(), "day", "absolute-numeric") if got else None
         if rule == "month-year":
-            return _iso(date(int(g["year"]), _month(g["mon"]), 1), "month"), "month", "absolute-month"
+            return iso_at_precision(date(int(g["year"]), _month(g["mon"]), 1), "month"), "month", "absolute-month"
         if rule == "year":
             if int(g["year"]) > 2100:
                 return None
@@ -154,7 +146,7 @@ def _resolve(rule: str, m: re.Match[str], text: str, anchor: date | None, prec: 
             return None, "unknown", "month-relative-year-no-anchor"
         assert anchor is not None
         year = anchor.year + {"last": -1, "this": 0, "next": 1}[g["rel"].lower()]
-        return _iso(date(year, _month(g["mon"]), 1), "month"), "month", "month-relative-year"
+        return iso_at_precision(date(year, _month(g["mon"]), 1), "month"), "month", "month-relative-year"
     if rule == "rel-month-name":
         if needs_year:
             return None, "unknown", "relative-month-no-anchor"
@@ -166,7 +158,7 @@ def _resolve(rule: str, m: re.Match[str], text: str, anchor: date | None, prec: 
             year -= 1
         if rel == "next" and mon <= anchor.month:
             year += 1
-        return _iso(date(year, mon, 1), "month"), "month", f"{rel}-month-name"
+        return iso_at_precision(date(year, mon, 1), "month"), "month", f"{rel}-month-name"
     if rule in {"month-day", "day-month"}:
         if needs_year or prec == "year":
             return None, "unknown", "month-day-no-year"
@@ -190,7 +182,7 @@ def _resolve(rule: str, m: re.Match[str], text: str, anchor: date | None, prec: 
             year -= 1
         if mon < anchor.month and _future(text, m.start(), doc):
             year += 1
-        return _iso(date(year, mon, 1), "month"), "month", "month-before-anchor"
+        return iso_at_precision(date(year, mon, 1), "month"), "month", "month-before-anchor"
     if rule == "weekday":
         if needs_year or prec != "day":
             return None, "unknown", "weekday-no-anchor"
@@ -220,13 +212,13 @@ def _resolve(rule: str, m: re.Match[str], text: str, anchor: date | None, prec: 
         if unit == "year":
             return f"{anchor.year + step:04d}-01-01", "year", f"{rel}-year"
         if unit == "month":
-            return _iso(_add_months(anchor.replace(day=1), step), "month"), "month", f"{rel}-month"
+            return iso_at_precision(_add_months(anchor.replace(day=1), step), "month"), "month", f"{rel}-month"
         # A week has no precision of its own: the month it falls in, when it is one month.
         monday = anchor - timedelta(days=anchor.weekday()) + timedelta(days=7 * step)
         sunday = monday + timedelta(days=6)
         if monday.month == sunday.month:
-            return _iso(monday, "month"), "month", f"{rel}-week"
-        return _iso(monday, "month"), "month", f"{rel}-week-spans-months"
+            return iso_at_precision(monday, "month"), "month", f"{rel}-week"
+        return iso_at_precision(monday, "month"), "month", f"{rel}-week-spans-months"
     if rule == "ago":
         n = NUMBERS.get(g["n"].lower()) or int(g["n"])
         unit = g["unit"].lower()
@@ -236,7 +228,7 @@ def _resolve(rule: str, m: re.Match[str], text: str, anchor: date | None, prec: 
         if unit == "year":
             return f"{anchor.year - n:04d}-01-01", "year", "years-ago"
         if unit == "month":
-            return _iso(_add_months(anchor.replace(day=1), -n), "month"), "month", "months-ago"
+            return iso_at_precision(_add_months(anchor.replace(day=1), -n), "month"), "month", "months-ago"
         if prec != "day":
             return None, "unknown", f"{unit}s-ago-no-anchor"
         days = n * (7 if unit == "week" else 1)

@@ -31,6 +31,7 @@ from dossier.errors import StoreError
 from dossier.serve.db import StoreReader
 from dossier.serve.search import TOP_K, build_fts
 from dossier.store import open_store
+from dossier.store.connection import begin_if_needed
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ def build_serve_index(con: duckdb.DuckDBPyConnection) -> list[str]:
     then answers those lists from the source tables.
     """
     started = time.perf_counter()
-    own = _begin(con)
+    own = begin_if_needed(con)
     try:
         con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         con.execute(f"CREATE SCHEMA {SCHEMA}")
@@ -203,12 +204,6 @@ def build_serve_index(con: duckdb.DuckDBPyConnection) -> list[str]:
     return written
 
 
-def _begin(con: duckdb.DuckDBPyConnection) -> bool:
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:
-        return False  # the caller's transaction covers us
-    return True
 
 
 def ready(reader: StoreReader, part: str) -> bool:

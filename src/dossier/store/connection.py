@@ -81,6 +81,15 @@ def open_store(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyC
     return con
 
 
+def begin_if_needed(con: duckdb.DuckDBPyConnection) -> bool:
+    """Begin a transaction unless one is open; return whether this call began it."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        return False  # the caller's transaction covers us
+    return True
+
+
 def fts_extension_path() -> Path:
     """Return the fts extension file shipped by the `duckdb-extension-fts` package."""
     import duckdb_extension_fts
