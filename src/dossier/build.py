@@ -203,7 +203,7 @@ def build(
     started = time.perf_counter()
     started_at = dt.datetime.now()
     db_path = Path(db)
-    con = open_store(db_path)
+    con = open_store(db_path, memory_limit=settings.get("store.memory_limit"))
     try:
         if not inputs:
             return BuildReport(str(db), (), 0, 0, 0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started,

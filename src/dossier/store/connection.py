@@ -59,8 +59,14 @@ def missing_modules_fail_fast() -> None:
         sys.modules["pandas"] = None  # type: ignore[assignment]
 
 
-def open_store(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB store at `path`; a writable open creates and migrates it."""
+def open_store(
+    path: Path | str, *, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB store at `path`; a writable open creates and migrates it.
+
+    `memory_limit` (e.g. "1GB") caps DuckDB's buffer pool, which otherwise caches the
+    store as it grows (by default up to 80% of the machine's memory).
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise StoreError(f"{path}: no such store; build one with `dossier build INPUT --db {path}`")
@@ -68,6 +74,12 @@ def open_store(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyC
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as err:
         raise StoreError(f"{path}: cannot open the store ({err}); is another process writing it?") from None
+    if memory_limit:
+        try:
+            con.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
+        except duckdb.Error as err:
+            con.close()
+            raise StoreError(f"store.memory_limit {memory_limit!r}: {err}; use a size such as '1GB'") from None
     if read_only:
         version = _current_version(con)
         if version != SCHEMA_VERSION:
@@ -79,6 +91,13 @@ def open_store(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyC
     else:
         migrate(con)
     return con
+
+
+def _checked_size(size: str) -> str:
+    # Only digits, a decimal point, spaces and unit letters reach the SET statement.
+    if not size or any(not (c.isalnum() or c in ". ") for c in size):
+        raise StoreError(f"store.memory_limit {size!r}: not a size; use a size such as '1GB'")
+    return size
 
 
 def begin_if_needed(con: duckdb.DuckDBPyConnection) -> bool:
