@@ -67,6 +67,15 @@ def _fail(
     return InputFailure(source, name, doc_id, "ingest", error_class, message, "failed", byte_size)
 
 
+def _unreadable(item: InputPath, name: str, err: OSError) -> InputFailure:
+    """The failure for a file that cannot be opened or un-gzipped at all."""
+    if isinstance(err, gzip.BadGzipFile):
+        return _fail(item.source, name, _file_hash(item.source), "InvalidGzip",
+                     f"{item.display}: not gzip data; {_ADVICE['InvalidGzip']}")
+    return _fail(item.source, name, missing_doc_id(item.source), "Unreadable",
+                 f"{item.display}: cannot be read ({err.strerror or err}); {_ADVICE['Unreadable']}")
+
+
 def not_found(item: MissingInput) -> InputFailure:
     """Return the failure recorded for an input that names nothing on disk."""
     if item.is_pattern:
@@ -111,12 +120,8 @@ def read_single(item: InputPath, *, cap: int, gz: bool) -> Item:
     except (EOFError, zlib.error) as err:
         return _fail(item.source, name, _file_hash(item.source), "TruncatedGzip",
                      f"{item.display}: truncated gzip data ({err}); {_ADVICE['TruncatedGzip']}")
-    except gzip.BadGzipFile:
-        return _fail(item.source, name, _file_hash(item.source), "InvalidGzip",
-                     f"{item.display}: not gzip data; {_ADVICE['InvalidGzip']}")
-    except OSError as err:
-        return _fail(item.source, name, missing_doc_id(item.source), "Unreadable",
-                     f"{item.display}: cannot be read ({err.strerror or err}); {_ADVICE['Unreadable']}")
+    except OSError as err:  # gzip.BadGzipFile is an OSError too
+        return _unreadable(item, name, err)
     if len(data) > cap:
         return _fail(item.source, name, _file_hash(item.source), "TooLarge", _too_large(item.display, None, cap))
     return _document(data, source=item.source, name=name, display=item.display)
@@ -190,12 +195,8 @@ def read_jsonl(item: InputPath, *, cap: int, gz: bool) -> Iterator[Item]:
                     "TruncatedGzip",
                     f"{item.display}: truncated gzip data after line {line_no} ({err}); the lines before it "
                     f"were read; {_ADVICE['TruncatedGzip']}")
-    except gzip.BadGzipFile:
-        yield _fail(item.source, base, _file_hash(item.source), "InvalidGzip",
-                    f"{item.display}: not gzip data; {_ADVICE['InvalidGzip']}")
-    except OSError as err:
-        yield _fail(item.source, base, missing_doc_id(item.source), "Unreadable",
-                    f"{item.display}: cannot be read ({err.strerror or err}); {_ADVICE['Unreadable']}")
+    except OSError as err:  # gzip.BadGzipFile is an OSError too
+        yield _unreadable(item, base, err)
 
 
 def _jsonl_member(data: bytes, *, where: str, source: str, default_name: str) -> Item:
@@ -313,12 +314,8 @@ def read_warc(item: InputPath, *, cap: int, gz: bool) -> Iterator[Item]:
             # warcio stops quietly at a record whose header is cut; bytes left unparsed show it.
             if not gz and records.offset < os.path.getsize(item.source):
                 raise EOFError("the file ends inside a record header")
-    except gzip.BadGzipFile:
-        yield _fail(item.source, base, _file_hash(item.source), "InvalidGzip",
-                    f"{item.display}: not gzip data; {_ADVICE['InvalidGzip']}")
-    except OSError as err:
-        yield _fail(item.source, base, missing_doc_id(item.source), "Unreadable",
-                    f"{item.display}: cannot be read ({err.strerror or err}); {_ADVICE['Unreadable']}")
+    except OSError as err:  # gzip.BadGzipFile is an OSError too
+        yield _unreadable(item, base, err)
     # warcio reports a cut or garbled record with whatever exception its parser hits.
     except (EOFError, zlib.error, ArchiveLoadFailed, ValueError, AttributeError, KeyError, IndexError) as err:
         n = record_no + 1
