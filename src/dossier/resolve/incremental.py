@@ -47,6 +47,7 @@ from dossier.resolve.canonical import (
     rules_signature,
 )
 from dossier.settings import Settings
+from dossier.store.connection import begin_if_needed
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def canonicalize_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
     batches. Runs in one transaction (the caller's, when it holds one).
     """
     tables.ensure_tables(con)
-    own = _begin(con)
+    own = begin_if_needed(con)
     try:
         pending = _fold_pending(con, settings)
         if own:
@@ -93,7 +94,7 @@ def canonicalize_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
 def recompute_components(con: duckdb.DuckDBPyConnection, settings: Settings, seeds: Iterable[str]) -> None:
     """Cluster again the components holding `seeds` (after an undo) and write what changed."""
     tables.ensure_tables(con)
-    own = _begin(con)
+    own = begin_if_needed(con)
     try:
         if not tables.layout_ok(con, _signature(settings)):
             _fold_pending(con, settings)  # builds the tables from every row first
@@ -108,7 +109,7 @@ def recompute_components(con: duckdb.DuckDBPyConnection, settings: Settings, see
 
 def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Recompute every base, link and component from all rows (one pass; writes only differences)."""
-    own = _begin(con)
+    own = begin_if_needed(con)
     try:
         tables.reset(con)
         _fold_pending(con, settings)
@@ -465,10 +466,3 @@ def _pa_string() -> Any:
     return pa.string()
 
 
-def _begin(con: duckdb.DuckDBPyConnection) -> bool:
-    """Start a transaction unless the caller already holds one; return whether we own it."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:
-        return False
-    return True
