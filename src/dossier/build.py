@@ -2,17 +2,20 @@
 
 The driver is the only writer of the store. It streams documents from ingest, drops
 those already stored (by content hash) before they reach the executor, groups the rest
-into batches, and writes each batch of results in one transaction as it comes back; it
-keeps nothing but the documents in flight, so its memory does not grow with the corpus.
-After each committed batch it runs `resolve.canonicalize_pending`, and at the end
-`fuse.refresh` (only when something was written since the last refresh); each manages
-its own transaction and must be safe to run again. A build killed at any point loses at
-most the batches in flight; started again, it skips what was committed and finishes the
-rest, each document stored once.
+into batches, and writes the returned results in transactions of up to
+`build.write_batches` batches (or whatever came back within `build.write_seconds`); it
+keeps nothing but the documents in flight and held, so its memory does not grow with the
+corpus. Every `build.resolve_every_docs` stored documents (and at the end) it runs
+`resolve.canonicalize_pending` inside the write's transaction, and at the end
+`fuse.refresh` (only when something was written since the last refresh); both must be
+safe to run again. A build killed at any point loses at most the batches in flight or
+held; started again, it skips what was committed and finishes the rest, each document
+stored once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -52,6 +55,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_SITE_LINE_MIN_DOCS = 3
+DEFAULT_WRITE_BATCHES = 4
+DEFAULT_WRITE_SECONDS = 5.0
+DEFAULT_RESOLVE_EVERY = 256
 
 # A factory gets the settings and the learnt per-site boilerplate and returns an executor.
 ExecutorFactory = Callable[..., BatchExecutor]
@@ -230,6 +236,9 @@ def _run(
     started_at: dt.datetime,
 ) -> BuildReport:
     batch_size = max(1, int(settings.get("build.batch_size", DEFAULT_BATCH_SIZE)))
+    write_batches = max(1, int(settings.get("build.write_batches", DEFAULT_WRITE_BATCHES)))
+    write_seconds = float(settings.get("build.write_seconds", DEFAULT_WRITE_SECONDS))
+    resolve_every = max(1, int(settings.get("build.resolve_every_docs", DEFAULT_RESOLVE_EVERY)))
     min_docs = int(settings.get("clean.site_line_min_docs", DEFAULT_SITE_LINE_MIN_DOCS))
     site_fn = _site_line_fn()
     learnt = load_site_lines(con, min_docs)
@@ -284,9 +293,20 @@ def _run(
             if docs:
                 yield docs
 
-    def write(results: Sequence[Any]) -> None:
-        nonlocal totals
-        batch = list(results)
+    held: list[Any] = []  # results returned by the executor, not yet written
+    held_batches = 0
+    held_since = 0.0
+    unresolved = 0  # documents stored since entity resolution last ran
+
+    def write() -> None:
+        # One transaction for every held batch and, every `resolve_every` documents, their
+        # entity resolution: a commit and an Arrow table per stored table cost the same
+        # for 32 documents as for 128, so grouping divides them (memory stays bounded by
+        # write_batches x batch_size results).
+        nonlocal totals, held_batches, unresolved
+        batch = held[:]
+        held.clear()
+        held_batches = 0
         while pending:
             batch.append(pending.popleft())
         if not batch:
@@ -296,26 +316,49 @@ def _run(
             doc_id = result_doc_id(r)
             if doc_id in in_flight:
                 meta[doc_id] = in_flight.pop(doc_id)
-        stats = write_batch(con, batch, meta=meta, site_lines=site_fn)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            stats = write_batch(con, batch, meta=meta, site_lines=site_fn)
+            if stats.ok and unresolved + stats.ok >= resolve_every:
+                _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")
+                unresolved = 0
+            else:
+                unresolved += stats.ok
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
         totals = totals + stats
         for r in batch:
             if isinstance(r, InputFailure) and len(failures) < 20:
                 failures.append((r.error_class, r.message))
-        if stats.ok:
-            _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")
         log.info("batch stored: %d ok, %d failed, %d skipped (%d documents stored so far)",
                  stats.ok, stats.failed, stats.skipped, totals.ok + totals.failed + totals.skipped)
         report_progress()
 
+    # While workers run the pipeline, DuckDB's own threads in the driver compete with them
+    # for the cores; the end-of-build steps run when the workers are done, with all threads.
+    stream_threads = int(settings.get("build.driver_threads", 1) or 0)
+    if stream_threads:
+        con.execute(f"SET threads = {stream_threads}")
     try:
         for results in runner.run(batches()):
-            write(results)
-        write([])  # failures read after the last batch of documents
+            if not held_batches:
+                held_since = time.monotonic()
+            held.extend(results)
+            held_batches += 1
+            if held_batches >= write_batches or time.monotonic() - held_since >= write_seconds:
+                write()
+        write()  # what is held, and failures read after the last batch of documents
     finally:
         if owned:
             runner.close()
         lookup.close()
-    # Rows left unresolved by a build killed between a batch and its resolution.
+        if stream_threads:
+            con.execute("RESET threads")
+    # The documents stored since the last resolution (and rows left unresolved by an
+    # earlier build killed before its end).
     _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")
     stale = con.execute("SELECT value FROM store_state WHERE key = 'fuse_stale'").fetchone()
     if stale and stale[0] == "true":

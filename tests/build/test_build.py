@@ -116,8 +116,8 @@ def test_build_passes_learnt_site_lines_to_the_executor_factory(tmp_path: Path, 
                                                                 executor: ModelsExecutor) -> None:
     db = tmp_path / "store.duckdb"
     con = open_store(db)
-    con.execute("INSERT INTO site_lines VALUES ('harbourtimes', 'share this article', 5), "
-                "('harbourtimes', 'rare line', 1)")
+    con.execute("INSERT INTO site_lines VALUES ('harbourtimes', 'share this article', 5, [1, 2, 3, 4]), "
+                "('harbourtimes', 'rare line', 1, [1]), ('harbourtimes', 'one story reposted', 5, [7])")
     con.close()
     got: list[dict[str, frozenset[str]]] = []
 
@@ -137,3 +137,34 @@ def test_build_batches_follow_the_batch_size(tmp_path: Path, settings: Settings,
     report = build([corpus], db=tmp_path / "s.duckdb", settings=small, executor=executor)
     assert report.processed == 6
     assert executor.batches == 3
+
+
+def _build_counting_transactions(tmp_path: Path, settings: Settings, executor: ModelsExecutor, name: str,
+                                 **build_values: int) -> tuple[Path, list[int], dict[str, int]]:
+    corpus = tmp_path / "corpus"
+    if not corpus.exists():
+        corpus.mkdir()
+        for i in range(7):
+            (corpus / f"story_{i:02d}.txt").write_text(article(i), encoding="utf-8")
+    values = {**settings.values, "build": {**settings.values.get("build", {}), "batch_size": 1, **build_values}}
+    db = tmp_path / f"{name}.duckdb"
+    seen: list[int] = []
+    build([corpus], db=db, settings=Settings(values=values, extra_files=settings.extra_files), executor=executor,
+          progress=lambda p: seen.append(p.done))
+    return db, seen, table_counts(db)
+
+
+def test_build_groups_batches_into_transactions_with_the_same_rows(tmp_path: Path, settings: Settings,
+                                                                   executor: ModelsExecutor) -> None:
+    one_db, one, one_counts = _build_counting_transactions(tmp_path, settings, executor, "one", write_batches=1,
+                                                           resolve_every_docs=1, write_seconds=60)
+    grouped_db, grouped, grouped_counts = _build_counting_transactions(
+        tmp_path, settings, executor, "grouped", write_batches=3, resolve_every_docs=1000, write_seconds=60)
+    assert one == [1, 2, 3, 4, 5, 6, 7]  # progress after each committed transaction
+    assert grouped == [3, 6, 7]  # 7 one-document batches in transactions of 3
+    assert grouped_counts == one_counts
+    for db in (one_db, grouped_db):
+        con = duckdb.connect(str(db), read_only=True)
+        # Resolution deferred to the end still resolves every row.
+        assert con.execute("SELECT count(*) FROM doc_entities WHERE entity_id IS NULL").fetchone() == (0,)
+        con.close()

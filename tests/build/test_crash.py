@@ -54,7 +54,8 @@ def test_crash_killed_build_resumes_and_stores_each_document_once(
     for i in range(N_DOCS):
         (corpus / f"flood_{i:03d}.txt").write_text(article(i), encoding="utf-8")
     config = tmp_path / "one_per_batch.toml"
-    config.write_text("[build]\nbatch_size = 1\n")
+    # One document per transaction, resolved in it, so the kill lands between stored batches.
+    config.write_text("[build]\nbatch_size = 1\nwrite_batches = 1\nresolve_every_docs = 1\n")
     db = tmp_path / "killed.duckdb"
 
     proc = run_build(corpus, db, config)

@@ -96,3 +96,51 @@ def test_incremental_build_no_change_is_a_no_op(fuse_store: Any, settings: Any) 
     again = refresh(con, settings)
     con.close()
     assert again.skipped
+
+
+def _copy(art: dict[str, Any], k: int) -> dict[str, Any]:
+    # A near-copy (wire republication): same facts and dates, one line more, so it joins the
+    # original's duplicate group, fused events and figure series.
+    return dict(art, name=f"copy{k}_{art['name']}", body=art["body"] + f"\nRepublished by partner site {k}.")
+
+
+def test_incremental_copies_joining_existing_groups_equal_full_refresh(
+    fuse_store: Any, settings: Any, fuse_spec: Any, add_fixture_article: Any
+) -> None:
+    path = fuse_store()
+    con = open_store(path)
+    refresh(con, settings)
+    before = {t: n for t, n in (("series", "figure_series_members"), ("dyads", "dyad_events"))
+              for n in [con.execute(f"SELECT count(*) FROM {n}").fetchone()[0]]}  # type: ignore[index]
+    for k in (1, 2):
+        for art in fuse_spec["articles"][k - 1 :: 2]:
+            add_fixture_article(con, _copy(art, k), fuse_spec["entities"])
+        report = refresh(con, settings)
+        assert report.mode == "incremental" and report.new_documents > 0
+    grown = con.execute("SELECT count(*) FROM figure_series_members").fetchone()
+    con.close()
+    assert grown is not None and grown[0] > before["series"]
+    incremental = _snapshot(path)
+    assert incremental["dyad_events"] and incremental["dyad_monthly"] and incremental["contradictions"]
+    assert any(r[2] for r in incremental["doc_sources"])  # copies were recognised
+    assert incremental == _full(path, settings)
+
+
+def test_incremental_two_rows_changed_alike_are_not_a_no_op(fuse_store: Any, settings: Any) -> None:
+    # A merge rewrites the entity id of several participants the same way; an even number of
+    # such rows must still change the inputs' fingerprint.
+    path = fuse_store()
+    con = open_store(path)
+    refresh(con, settings)
+    rows = con.execute(
+        "SELECT event_id, role, position FROM event_participants WHERE entity_id = (SELECT entity_id "
+        "FROM event_participants GROUP BY entity_id HAVING count(*) >= 2 ORDER BY entity_id LIMIT 1) "
+        "ORDER BY ALL LIMIT 2"
+    ).fetchall()
+    assert len(rows) == 2
+    for event_id, role, position in rows:
+        con.execute("UPDATE event_participants SET entity_id = 'merged-into-x' WHERE event_id = ? AND role = ? "
+                    "AND position = ?", [event_id, role, position])
+    again = refresh(con, settings)
+    con.close()
+    assert not again.skipped

@@ -43,15 +43,7 @@ def entity_with(parsed: ParsedArticle, surface: str) -> Entity:
 @pytest.fixture(scope="session")
 def parser_empty(parser: Parser) -> Parser:
     """A parser whose actor dictionaries are emptied (`nlp.empty_dictionaries`), sharing spaCy."""
-    from dossier.nlp.actors import load_actors
-    from dossier.nlp.entities import EntityFinder
-    from dossier.nlp.gazetteer import load_gazetteer
     from dossier.settings import Settings
 
     settings = Settings(values={**parser.settings.values, "nlp": {"empty_dictionaries": True}})
-    empty = object.__new__(Parser)
-    empty.settings = settings
-    empty.nlp = parser.nlp
-    empty.batch_size = parser.batch_size
-    empty.finder = EntityFinder(load_actors(settings), load_gazetteer(settings), name_token_share=0.6)
-    return empty
+    return parser.with_settings(settings)

@@ -61,12 +61,13 @@ def _build(inputs: list[Path], db: Path, settings: Any, **executor_kw: Any) -> A
 def test_build_scale_worker_count_never_changes_rows(tmp_path: Path, settings: Any) -> None:
     corpus = _corpus(tmp_path, copies=2, bad=True)
     hashes = {}
-    for workers in (1, 2, 4):
+    # 0: the pipeline in the driver's process; N: N worker processes and a writing driver.
+    for workers in (0, 1, 2, 4):
         db = tmp_path / f"w{workers}.duckdb"
         report = _build([corpus], db, settings, workers=workers)
         assert report.ok == 10 and report.failed == 2
         hashes[workers] = {t: _table_hash(db, t) for t in TABLES}
-    assert hashes[1] == hashes[2] == hashes[4]
+    assert hashes[0] == hashes[1] == hashes[2] == hashes[4]
 
 
 def test_build_scale_bad_document_inside_a_partition_is_recorded(tmp_path: Path, settings: Any) -> None:

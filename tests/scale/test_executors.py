@@ -81,3 +81,14 @@ def test_executors_dask_local_survives_a_killed_worker(settings) -> None:  # typ
     assert sorted(done + failed) == sorted(d.doc_id for d in docs)
     assert len(set(done)) == len(done)
     assert all(r.stage == "worker" for r in results if isinstance(r, InputFailure))
+
+
+@pytest.mark.parametrize(("workers", "kind", "processes"), [(0, "SerialExecutor", 0), (1, "PoolExecutor", 1),
+                                                            (3, "PoolExecutor", 3)])
+def test_executors_worker_count_is_processes_besides_the_driver(settings, workers, kind, processes) -> None:  # type: ignore[no-untyped-def]
+    executor = make_executor(settings, workers=workers)
+    try:
+        assert type(executor).__name__ == kind
+        assert getattr(executor, "workers", 0) == processes  # the pool starts on the first batch
+    finally:
+        executor.close()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -62,12 +63,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(store: Path) -> Iterator[str]:
-    """`dossier serve` in a subprocess on a free port; yields its base URL."""
+@contextlib.contextmanager
+def serving(db: Path) -> Iterator[str]:
+    """`dossier serve` of `db` in a subprocess on a free port; yields its base URL."""
     port = _free_port()
     proc = subprocess.Popen(
-        [*DOSSIER, "serve", "--db", str(store), "--port", str(port)],
+        [*DOSSIER, "serve", "--db", str(db), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -98,6 +99,19 @@ def server(store: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def server(store: Path) -> Iterator[str]:
+    """`dossier serve` of the session store; yields its base URL."""
+    with serving(store) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
 def client(server: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server, timeout=30) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def serve_store() -> Callable[[Path], contextlib.AbstractContextManager[str]]:
+    """`serving` for tests that serve stores of their own."""
+    return serving

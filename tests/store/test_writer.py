@@ -31,14 +31,15 @@ def span(doc_id: str, text: str, body: str = BODY) -> Evidence:
     return Evidence(doc_id, BODY_START + b, BODY_START + b + len(text), b, b + len(text), text)
 
 
-def extraction(raw: str = RAW, source: str = "/corpus/flood.txt") -> ArticleExtraction:
+def extraction(raw: str = RAW, source: str = "/corpus/flood.txt",
+               title: str = "Rescuers reach flooded villages") -> ArticleExtraction:
     doc_id = hashlib.sha256(raw.encode()).hexdigest()
     body = raw[raw.index("Rescuers"):].rstrip("\n")
     offsets = OffsetMap(((0, raw.index("Rescuers"), len(body)),))
     article = CleanArticle(
         doc_id=doc_id, name=Path(source).name, source=source, raw=raw, media_type="text", body=body,
         offsets=offsets, published=PublishedDate("2022-08-29", "day", "dateline"),
-        title="Rescuers reach flooded villages",
+        title=title,
         outlet="Indus Herald", authors=("Staff",), boilerplate=("Menu | World | Sport",), language="en",
         hints={"title": "Rescuers reach flooded villages"},
     )
@@ -170,16 +171,33 @@ def test_writer_drops_a_fact_whose_evidence_is_not_in_the_body(con: duckdb.DuckD
     assert con.execute("SELECT value FROM figures").fetchall() == [(42.0,)]
 
 
-def test_writer_counts_site_lines_and_loads_those_seen_often(con: duckdb.DuckDBPyConnection) -> None:
-    def site_lines(article: CleanArticle) -> tuple[str | None, frozenset[str]]:
-        lines = frozenset(line.strip().lower() for line in article.raw.splitlines()[:1])
-        return "indusherald.example", lines | {article.doc_id[:6]}
+def _menu_and_id_lines(article: CleanArticle) -> tuple[str | None, frozenset[str]]:
+    lines = frozenset(line.strip().lower() for line in article.raw.splitlines()[:2])
+    return "indusherald.example", lines | {article.doc_id[:6]}
 
+
+def test_writer_counts_site_lines_and_loads_those_seen_often(con: duckdb.DuckDBPyConnection) -> None:
     for i in range(3):
-        write_batch(con, [extraction(RAW + f"Updated {i}.\n", source=f"/corpus/f{i}.txt")], site_lines=site_lines)
+        write_batch(con, [extraction(RAW + f"Updated {i}.\n", source=f"/corpus/f{i}.txt", title=f"Story {i}")],
+                    site_lines=_menu_and_id_lines)
     assert con.execute("SELECT doc_count FROM site_lines WHERE line_norm = 'menu | world | sport'").fetchone() == (3,)
-    assert load_site_lines(con, 3) == {"indusherald.example": frozenset({"menu | world | sport"})}
-    assert len(load_site_lines(con, 1)["indusherald.example"]) == 4
+    learnt = load_site_lines(con, 3)["indusherald.example"]
+    assert "menu | world | sport" in learnt and "rescuers reach flooded villages" in learnt
+    assert len(learnt) == 2
+    assert len(load_site_lines(con, 1)["indusherald.example"]) == 5
+
+
+def test_writer_versions_of_one_story_never_teach_its_own_lines(con: duckdb.DuckDBPyConnection) -> None:
+    # Five reposts of one article (same title): its lines are in five documents but one story.
+    for i in range(5):
+        write_batch(con, [extraction(RAW + f"Updated {i}.\n", source=f"/corpus/v{i}.txt")],
+                    site_lines=_menu_and_id_lines)
+    assert con.execute("SELECT doc_count FROM site_lines WHERE line_norm = 'menu | world | sport'").fetchone() == (5,)
+    assert load_site_lines(con, 3) == {}
+    write_batch(con, [extraction(RAW + "Other.\n", source="/corpus/o1.txt", title="Second story"),
+                      extraction(RAW + "Third.\n", source="/corpus/o2.txt", title="Third story")],
+                site_lines=_menu_and_id_lines)
+    assert "menu | world | sport" in load_site_lines(con, 3)["indusherald.example"]
 
 
 def test_writer_keeps_a_fact_whose_raw_span_falls_in_an_offset_gap(con: duckdb.DuckDBPyConnection) -> None:

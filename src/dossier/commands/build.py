@@ -76,8 +76,8 @@ def _progress_bar(inputs: list[str], settings: Settings, enabled: bool) -> Itera
 
 def _executor_factory(workers: int, dask: str | None) -> ExecutorFactory | None:
     """Return how the build runs its batches: in process, a local pool, or Dask."""
-    if workers == 1 and not dask:
-        return None
+    if workers == 0 and not dask:
+        return None  # the pipeline in this process (SerialExecutor)
     from dossier.scale import make_executor
 
     def factory(settings: Settings, *, site_lines: dict[str, frozenset[str]] | None = None) -> BatchExecutor:
@@ -118,7 +118,12 @@ def register(app: typer.Typer) -> None:
         ] = False,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stored batch on stderr.")] = False,
         workers: Annotated[
-            int, typer.Option("--workers", "-w", min=1, help="Worker processes (one spaCy model each).")
+            int,
+            typer.Option(
+                "--workers", "-w", min=0,
+                help="Worker processes running the pipeline (one spaCy model each), besides the driver that "
+                "writes the store; 0 runs the pipeline in the driver's own process.",
+            ),
         ] = 1,
         dask: Annotated[
             str | None,

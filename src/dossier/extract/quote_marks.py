@@ -8,11 +8,17 @@ reopens it) gives one span per paragraph, linked by `continues`. Apostrophes ins
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _OPEN_DOUBLE = "“„«"
 _CLOSE_DOUBLE = "”»"
 _OPENERS_BEFORE = " \t\n([{—–-/:;,\"“‘"
+# The scanners jump from one of these characters to the next: every other character
+# leaves their state unchanged.
+_DOUBLE_STOPS = re.compile("[\n\"" + _OPEN_DOUBLE + _CLOSE_DOUBLE + "]")
+_SINGLE_OPENS = re.compile("[‘']")
+_SINGLE_CLOSES = {"‘": re.compile("’"), "'": re.compile("['’]")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,10 @@ def _double(body: str) -> list[QuotedSpan]:
     i = 0
     n = len(body)
     while i < n:
+        stop = _DOUBLE_STOPS.search(body, i)
+        if stop is None:
+            break
+        i = stop.start()
         ch = body[i]
         if ch == "\n" and open_at is not None:
             # paragraph ends inside a quote: keep it when the next paragraph reopens it
@@ -77,17 +87,24 @@ def _single(body: str, taken: list[tuple[int, int]]) -> list[QuotedSpan]:
     i = 0
     n = len(body)
     while i < n:
+        opener = _SINGLE_OPENS.search(body, i)
+        if opener is None:
+            break
+        i = opener.start()
         ch = body[i]
-        if ch in "‘'" and (i == 0 or body[i - 1] in _OPENERS_BEFORE) and i + 1 < n and body[i + 1].isalnum() \
+        if (i == 0 or body[i - 1] in _OPENERS_BEFORE) and i + 1 < n and body[i + 1].isalnum() \
                 and not any(s - 1 <= i < e + 1 for s, e in taken):
-            close = "’" if ch == "‘" else "'"
+            closes = _SINGLE_CLOSES[ch]  # "’" after "‘"; "'" or "’" after "'"
             stop = _paragraph_end(body, i)
             j = i + 1
             found = -1
             while j < stop:
-                c = body[j]
+                mark = closes.search(body, j, stop)
+                if mark is None:
+                    break
+                j = mark.start()
                 after = body[j + 1] if j + 1 < n else " "
-                if c in (close, "’" if ch == "'" else close) and not after.isalnum() and not body[j - 1].isspace():
+                if not after.isalnum() and not body[j - 1].isspace():
                     # "protesters’ demands": a plural possessive, not a close, when a noun follows
                     found = j
                     break

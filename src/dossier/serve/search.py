@@ -1,8 +1,9 @@
 """Full-text search over article bodies and evidence sentences (DuckDB fts, BM25).
 
-The fts index lives in the store (schemas `fts_main_documents`, `fts_main_evidence`) and
-must be built on a writable connection: `dossier.serve.build_index(con)` (run after every
-build, or by `dossier serve --index`) calls `build_fts`. Ranking is top-k with bounded
+The fts index lives in the store (schemas `fts_main_documents`, `fts_main_evidence`, see
+`fts.py`) and is kept up to date on a writable connection: `dossier.serve.build_index(con)`
+(run after every build: it indexes the new rows only; `dossier serve --index` rebuilds it)
+calls `build_fts`. Ranking is top-k with bounded
 work (per-term top lists, the rarest word's postings as candidates, phrases checked on
 the best candidates only); when a count would cost more than that bound, the result says
 its total is a lower bound. When the index is missing or older than the documents, search
@@ -16,12 +17,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 from markupsafe import Markup
 
 from dossier.serve.db import Row, StoreReader
+from dossier.serve.fts import LAYOUT, list_covers
 from dossier.serve.highlight import query_terms, snippet
-from dossier.store import load_fts
 
 log = logging.getLogger(__name__)
 
@@ -45,38 +45,6 @@ EXACT_MAX_DF = 200_000
 PHRASE_CHECK = {"documents": 200, "evidence": 2000}
 # Candidates read per round of the phrase check, at least (the first round reads the page).
 PHRASE_BATCH = 20
-
-
-def build_fts(con: duckdb.DuckDBPyConnection, *, top_k: int = TOP_K) -> None:
-    """(Re)build the fts indexes of documents (title, body) and evidence (text).
-
-    Needs a writable connection. Adds, per index, `postings` (term frequencies sorted by
-    term, so a query reads only its terms' rows), `top` (each frequent term's best TOP_K
-    postings in score order) and an ART index on `docs.docid`.
-    """
-    load_fts(con)
-    con.execute("PRAGMA create_fts_index('documents', 'doc_id', 'title', 'body', overwrite=1)")
-    con.execute("PRAGMA create_fts_index('evidence', 'evidence_id', 'text', overwrite=1)")
-    for schema in ("fts_main_documents", "fts_main_evidence"):
-        # Term frequencies per (term, document), sorted by term so DuckDB's zone maps skip every
-        # block without a query term: BM25 then reads only the matching postings, not all of them.
-        con.execute(
-            f"CREATE OR REPLACE TABLE {schema}.postings AS SELECT t.termid, t.docid, count(*)::INTEGER AS tf, "
-            f"any_value(d.len)::INTEGER AS len FROM {schema}.terms t JOIN {schema}.docs d ON d.docid = t.docid "
-            "GROUP BY t.termid, t.docid ORDER BY t.termid, t.docid"
-        )
-        # Row id -> key for the page's hits: an ART point lookup, not a scan of every key.
-        con.execute(f"CREATE UNIQUE INDEX docs_docid ON {schema}.docs (docid)")
-        con.execute(
-            f"CREATE OR REPLACE TABLE {schema}.top AS SELECT t.termid, t.pos, t.docid, t.tf, t.len, dc.name FROM ("
-            "SELECT p.termid, p.docid, p.tf, p.len, row_number() OVER (PARTITION BY p.termid ORDER BY "
-            f"{_TF_NORM.format(p='p', avgdl='st.avgdl')} DESC, p.docid)::INTEGER AS pos "
-            f"FROM {schema}.postings p JOIN {schema}.dict d ON d.termid = p.termid, {schema}.stats st "
-            f"WHERE d.df > {int(top_k)}) t JOIN {schema}.docs dc ON dc.docid = t.docid "
-            f"WHERE t.pos <= {int(top_k)} ORDER BY t.termid, t.pos"
-        )
-        # A word has a top list exactly when it is in more than top_k rows.
-        con.execute(f"CREATE OR REPLACE TABLE {schema}.top_k AS SELECT {int(top_k)}::INTEGER AS top_k")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +94,11 @@ def index_ready(reader: StoreReader, scope: str) -> bool:
             and reader.has(f"{schema}.postings")
             and reader.has(f"{schema}.top")
             and reader.has(f"{schema}.top_k")
+            and reader.has(f"{schema}.top_meta")
+            and reader.has(f"{schema}.state")
         )
+        if ok:
+            ok = reader.scalar(f"SELECT max(layout) FROM {schema}.state") == LAYOUT
         if ok:
             indexed = reader.scalar(f"SELECT count(*) FROM {schema}.docs")  # schema name is ours, not input
             ok = indexed == reader.scalar(f"SELECT count(*) FROM {table}")
@@ -204,15 +176,17 @@ def _rank(reader: StoreReader, schema: str, words: list[str], want: int) -> _Ran
     if len(terms) == 1:
         term = terms[0]
         if term.df > top_k and want <= top_k:
-            # The list is in score order and carries each row's key: nothing else to read.
+            # The candidate list holds the term's best rows (and carries their keys) unless the
+            # avgdl moved too far since it was built: `list_covers` proves it from its bound.
             got = reader.cursor().execute(
-                f"SELECT p.docid, ? * {norm} AS score, p.name FROM {schema}.top p WHERE p.termid = ? "
-                "ORDER BY p.pos LIMIT ?",
+                f"SELECT p.docid, ? * {norm} AS score, p.name, p.tf, p.len FROM {schema}.top p "
+                "WHERE p.termid = ? ORDER BY score DESC, p.docid LIMIT ?",
                 [term.idf, avgdl, term.termid, want],
             )
             listed = got.fetchall()
-            names = {int(d): str(n) for d, _, n in listed}
-            return _Ranked([(int(d), float(sc)) for d, sc, _ in listed], term.df, True, names)
+            if list_covers([(int(r[3]), int(r[4])) for r in listed], want, avgdl, _list_meta(reader, schema, term)):
+                names = {int(d): str(n) for d, _, n, _, _ in listed}
+                return _Ranked([(int(d), float(sc)) for d, sc, _, _, _ in listed], term.df, True, names)
         sql = (
             f"SELECT p.docid, ? * {norm} AS score FROM {schema}.postings p WHERE p.termid = ? "
             "ORDER BY score DESC, p.docid LIMIT ?"
@@ -233,9 +207,10 @@ def _rank(reader: StoreReader, schema: str, words: list[str], want: int) -> _Ran
     if not exact:
         first = (
             f"(SELECT docid, tf, len FROM {schema}.postings WHERE termid = ? ORDER BY docid LIMIT ?) "
-            f"UNION (SELECT docid, tf, len FROM {schema}.top WHERE termid = ?)"
+            f"UNION (SELECT p.docid, p.tf, p.len FROM {schema}.top p WHERE p.termid = ? "
+            f"ORDER BY {norm} DESC, p.docid LIMIT ?)"
         )
-        first_params = [terms[0].termid, EXACT_MAX_DF, terms[0].termid]
+        first_params = [terms[0].termid, EXACT_MAX_DF, terms[0].termid, avgdl, top_k]
     norm0 = _TF_NORM.format(p="p0", avgdl="?")
     joins = " ".join(
         f"JOIN (SELECT docid, tf, len FROM {schema}.postings WHERE termid = ?) p{i} ON p{i}.docid = p0.docid"
@@ -258,6 +233,21 @@ def _rank(reader: StoreReader, schema: str, words: list[str], want: int) -> _Ran
     rows = reader.cursor().execute(sql, params).fetchall()
     total = int(rows[0][2]) if rows else 0
     return _Ranked([(int(d), float(sc)) for d, sc, _ in rows], total, exact)
+
+
+def _list_meta(reader: StoreReader, schema: str, term: _Term) -> tuple[float, float | None, int, int] | None:
+    """A term's list bound (see `fts.list_covers`); None when the term has no list."""
+    row = (
+        reader.cursor()
+        .execute(
+            f"SELECT a0, h0, coalesce(tf_min, 1), coalesce(tf_max, 1) FROM {schema}.top_meta WHERE termid = ?",
+            [term.termid],
+        )
+        .fetchone()
+    )
+    if row is None:
+        return None
+    return float(row[0]), (None if row[1] is None else float(row[1])), int(row[2]), int(row[3])
 
 
 def _marks(values: list[Any]) -> str:

@@ -11,7 +11,7 @@ import duckdb
 
 from dossier.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _schema_sql() -> str:
@@ -40,6 +40,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN TRANSACTION")
         con.execute(_schema_sql())
         con.execute("INSERT INTO schema_version (version) VALUES (1)")
+        con.execute("COMMIT")
+    if before < 2:
+        # v2: learnt site lines count distinct stories, not documents (a no-op on new stores).
+        con.execute("BEGIN TRANSACTION")
+        con.execute("ALTER TABLE site_lines ADD COLUMN IF NOT EXISTS stories UBIGINT[]")
+        con.execute("INSERT INTO schema_version (version) VALUES (2)")
         con.execute("COMMIT")
     # Later versions add `if before < N:` steps here, each in its own transaction.
     return before
@@ -100,12 +106,23 @@ def _checked_size(size: str) -> str:
     return size
 
 
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `con` has an explicit transaction open.
+
+    In autocommit mode every statement runs in a transaction of its own, so two reads of
+    the transaction id differ; inside an explicit transaction they are the same. (A
+    BEGIN attempted inside a transaction would fail and abort the open transaction.)
+    """
+    first = con.execute("SELECT txid_current()").fetchone()
+    second = con.execute("SELECT txid_current()").fetchone()
+    return first == second
+
+
 def begin_if_needed(con: duckdb.DuckDBPyConnection) -> bool:
     """Begin a transaction unless one is open; return whether this call began it."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:
-        return False  # the caller's transaction covers us
+    if in_transaction(con):
+        return False  # the caller's transaction covers us (and the caller commits)
+    con.execute("BEGIN TRANSACTION")
     return True
 
 

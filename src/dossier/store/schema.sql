@@ -198,6 +198,7 @@ CREATE TABLE IF NOT EXISTS site_lines (
     site        VARCHAR NOT NULL,
     line_norm   VARCHAR NOT NULL,
     doc_count   INTEGER NOT NULL,
+    stories     UBIGINT[],          -- distinct story keys (title hashes) of those documents, at most 16
     PRIMARY KEY (site, line_norm)
 );
 

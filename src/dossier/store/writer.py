@@ -31,11 +31,23 @@ from dossier.clean.records import CleanArticle
 from dossier.errors import StoreError
 from dossier.extract.records import ArticleExtraction, Evidence, Participant
 from dossier.pipeline import StageResult
+from dossier.store.connection import begin_if_needed
 
 log = logging.getLogger(__name__)
 
 # `dossier.clean.site_lines`: an article's site key and its normalised raw lines.
 SiteLinesFn = Callable[[CleanArticle], tuple[str | None, frozenset[str]]]
+
+# Distinct stories kept per learnt line: enough to tell "in N different articles" for any
+# site_line_min_docs up to this.
+MAX_STORIES = 16
+
+
+def story_key(title: str | None, body: str) -> int:
+    """A stable 64-bit key of an article's story: its normalised title, else its first paragraph."""
+    text = " ".join((title or "").lower().split()) or " ".join(body.split("\n\n", 1)[0].lower().split())
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
 
 _S = pa.string()
 _LIST = pa.list_(pa.string())
@@ -295,6 +307,9 @@ def write_batch(
 ) -> WriteStats:
     """Store one batch of pipeline results in a single transaction; return what was added.
 
+    When the caller holds an open transaction the rows join it (the caller commits, and a
+    failure rolls the whole transaction back).
+
     Results for documents already stored (or repeated in the batch) are passed over.
     A failure becomes a `failures` row and a `documents` row with status failed or
     skipped. `site_lines` (the clean stage's per-site line function) feeds the learnt
@@ -311,7 +326,7 @@ def write_batch(
     latest = _latest_versions(con, sorted({result_source(r) for _, r in todo}))
     rows = _Rows()
     ok = failed = skipped = new_versions = n_ent = n_ev = n_fig = n_q = 0
-    site_pairs: list[tuple[str, str]] = []
+    site_pairs: list[tuple[str, str, int]] = []
     for doc_id, result in todo:
         source = result_source(result)
         version, supersedes = 1, None
@@ -336,7 +351,8 @@ def write_batch(
             if site_lines is not None:
                 site, lines = site_lines(art)
                 if site:
-                    site_pairs.extend((site, line) for line in lines)
+                    story = story_key(art.title, art.body)
+                    site_pairs.extend((site, line, story) for line in lines)
         else:
             if result.status == "skipped":
                 skipped += 1
@@ -358,9 +374,12 @@ def write_batch(
     return stats
 
 
-def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[str, str]]) -> None:
+def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[str, str, int]]) -> None:
+    # Inside the caller's transaction (the driver groups several batches and their entity
+    # resolution in one) the caller commits; otherwise this batch is its own transaction.
+    own = False
     try:
-        con.execute("BEGIN TRANSACTION")
+        own = begin_if_needed(con)
         for table, cols in rows.cols.items():
             if not next(iter(cols.values())):
                 continue
@@ -373,20 +392,26 @@ def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[
             finally:
                 con.unregister("_batch")
         if site_pairs:
-            pairs = pa.table({"site": pa.array([s for s, _ in site_pairs], _S),
-                              "line_norm": pa.array([x for _, x in site_pairs], _S)})
+            pairs = pa.table({"site": pa.array([s for s, _, _ in site_pairs], _S),
+                              "line_norm": pa.array([x for _, x, _ in site_pairs], _S),
+                              "story": pa.array([k for _, _, k in site_pairs], pa.uint64())})
             con.register("_site_lines", pairs)
             try:
                 con.execute(
-                    "INSERT INTO site_lines SELECT site, line_norm, count(*) FROM _site_lines GROUP BY site, line_norm "
-                    "ON CONFLICT (site, line_norm) DO UPDATE SET doc_count = site_lines.doc_count + EXCLUDED.doc_count"
+                    "INSERT INTO site_lines SELECT site, line_norm, count(*), "
+                    f"list(DISTINCT story)[1:{MAX_STORIES}] FROM _site_lines GROUP BY site, line_norm "
+                    "ON CONFLICT (site, line_norm) DO UPDATE SET "
+                    "doc_count = site_lines.doc_count + EXCLUDED.doc_count, "
+                    "stories = list_distinct(list_concat(coalesce(site_lines.stories, []), EXCLUDED.stories))"
+                    f"[1:{MAX_STORIES}]"
                 )
             finally:
                 con.unregister("_site_lines")
         con.execute(
             "INSERT INTO store_state VALUES ('fuse_stale', 'true') ON CONFLICT (key) DO UPDATE SET value = 'true'"
         )
-        con.execute("COMMIT")
+        if own:
+            con.execute("COMMIT")
     except duckdb.Error as err:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
@@ -394,10 +419,17 @@ def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[
 
 
 def load_site_lines(con: duckdb.DuckDBPyConnection, min_docs: int) -> dict[str, frozenset[str]]:
-    """Return the learnt boilerplate: per site, the lines seen in at least `min_docs` documents."""
+    """Return the learnt boilerplate: per site, the lines seen in at least `min_docs` stories.
+
+    A story is a title (or, untitled, an opening paragraph): versions and reposts of one
+    article repeat all its paragraphs, and counting them as separate documents would teach
+    the article's own text as the site's clutter.
+    """
+    need = max(1, min(min_docs, MAX_STORIES))
     out: dict[str, set[str]] = {}
     for site, line in con.execute(
-        "SELECT site, line_norm FROM site_lines WHERE doc_count >= ? ORDER BY site, line_norm", [min_docs]
+        "SELECT site, line_norm FROM site_lines WHERE doc_count >= ? AND len(coalesce(stories, [])) >= ? "
+        "ORDER BY site, line_norm", [min_docs, need]
     ).fetchall():
         out.setdefault(site, set()).add(line)
     return {site: frozenset(lines) for site, lines in out.items()}
