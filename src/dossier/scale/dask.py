@@ -58,7 +58,9 @@ class DaskExecutor:
                 f"cannot reach the Dask scheduler at {address} ({err}); start one with "
                 "`dask scheduler` and workers with `dask worker ADDRESS`, or use --dask local"
             ) from None
-        self.in_flight = max(2, 2 * len(self.client.scheduler_info().get("workers", {})) or 2 * workers)
+        ahead = max(1, int(settings.get("scale.in_flight_per_worker", 4)))
+        known = len(self.client.scheduler_info().get("workers", {}))
+        self.in_flight = max(2, ahead * (known or workers))
 
     @property
     def dashboard_link(self) -> str:

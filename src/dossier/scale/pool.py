@@ -35,6 +35,7 @@ class PoolExecutor:
         recycle_docs = int(settings.get("scale.recycle_after_docs", 0) or 0)
         # A process is replaced after this many batches: real recycling, memory returns to the OS.
         self._max_tasks = max(1, recycle_docs // batch_size) if recycle_docs else None
+        self.in_flight_per_worker = max(1, int(settings.get("scale.in_flight_per_worker", 4)))
         # "spawn": the driver holds an open DuckDB connection, which must not be forked.
         self._ctx = multiprocessing.get_context("spawn")
         self._pool: Pool | None = None
@@ -45,10 +46,10 @@ class PoolExecutor:
         return self._pool
 
     def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
-        """Yield each batch's results in submission order, keeping 2 batches per worker in flight."""
+        """Yield each batch's results in submission order, keeping a few batches per worker in flight."""
         pool = self._ensure_pool()
         in_flight: deque[AsyncResult[list[StageResult]]] = deque()
-        limit = 2 * self.workers
+        limit = self.in_flight_per_worker * self.workers
         for batch in batches:
             in_flight.append(pool.apply_async(run_batch, (list(batch), self.settings, self.site_lines)))
             while len(in_flight) >= limit:
