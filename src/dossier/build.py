@@ -41,7 +41,6 @@ from dossier.scale.executor import BatchExecutor, SerialExecutor
 from dossier.serve.index import build_index
 from dossier.settings import Settings
 from dossier.store import open_store
-from dossier.store.connection import set_memory_limit
 from dossier.store.writer import (
     DocMeta,
     SiteLinesFn,
@@ -358,9 +357,6 @@ def _run(
         lookup.close()
         if stream_threads:
             con.execute("RESET threads")
-        # Fusion and indexing read the whole store, and some of DuckDB's operators cannot
-        # spill: under the streaming cap a full refresh of 20,000 documents ran out of memory.
-        set_memory_limit(con, settings.get("store.end_memory_limit") or None)
     # The documents stored since the last resolution (and rows left unresolved by an
     # earlier build killed before its end).
     _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")

@@ -17,23 +17,6 @@ def test_connection_memory_limit_is_applied(tmp_path: Path) -> None:
     assert row == ("244.1 MiB",)  # 256 MB as DuckDB reports it
 
 
-def test_connection_set_memory_limit_caps_and_restores_the_default(tmp_path: Path) -> None:
-    from dossier.store.connection import set_memory_limit
-
-    con = open_store(tmp_path / "s.duckdb")
-    try:
-        default = con.execute("SELECT current_setting('memory_limit')").fetchone()
-        set_memory_limit(con, "256MB")
-        capped = con.execute("SELECT current_setting('memory_limit')").fetchone()
-        set_memory_limit(con, "")
-        restored = con.execute("SELECT current_setting('memory_limit')").fetchone()
-        with pytest.raises(StoreError, match=r"store\.end_memory_limit 'lots'"):
-            set_memory_limit(con, "lots")
-    finally:
-        con.close()
-    assert capped == ("244.1 MiB",) and restored == default != capped
-
-
 @pytest.mark.parametrize("bad", ["1GB'; DROP TABLE documents; --", "lots"])
 def test_connection_bad_memory_limit_names_the_setting(tmp_path: Path, bad: str) -> None:
     with pytest.raises(StoreError, match=r"store\.memory_limit .*use a size such as '1GB'"):

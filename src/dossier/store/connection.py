@@ -99,26 +99,10 @@ def open_store(
     return con
 
 
-def set_memory_limit(
-    con: duckdb.DuckDBPyConnection, size: str | None, *, setting: str = "store.end_memory_limit"
-) -> None:
-    """Cap DuckDB's memory on `con` at `size` (e.g. "256MB"); None or "" restores DuckDB's default.
-
-    `setting` names the settings key the size came from, for the error message.
-    """
-    if not size:
-        con.execute("RESET memory_limit")
-        return
-    try:
-        con.execute(f"SET memory_limit = '{_checked_size(size, setting)}'")
-    except duckdb.Error as err:
-        raise StoreError(f"{setting} {size!r}: {err}; use a size such as '1GB'") from None
-
-
-def _checked_size(size: str, setting: str = "store.memory_limit") -> str:
+def _checked_size(size: str) -> str:
     # Only digits, a decimal point, spaces and unit letters reach the SET statement.
     if not size or any(not (c.isalnum() or c in ". ") for c in size):
-        raise StoreError(f"{setting} {size!r}: not a size; use a size such as '1GB'")
+        raise StoreError(f"store.memory_limit {size!r}: not a size; use a size such as '1GB'")
     return size
 
 
