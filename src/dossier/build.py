@@ -15,7 +15,6 @@ stored once.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -41,6 +40,7 @@ from dossier.scale.executor import BatchExecutor, SerialExecutor
 from dossier.serve.index import build_index
 from dossier.settings import Settings
 from dossier.store import open_store
+from dossier.store.connection import transaction
 from dossier.store.writer import (
     DocMeta,
     SiteLinesFn,
@@ -316,19 +316,13 @@ def _run(
             doc_id = result_doc_id(r)
             if doc_id in in_flight:
                 meta[doc_id] = in_flight.pop(doc_id)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             stats = write_batch(con, batch, meta=meta, site_lines=site_fn)
             if stats.ok and unresolved + stats.ok >= resolve_every:
                 _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")
                 unresolved = 0
             else:
                 unresolved += stats.ok
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise
         totals = totals + stats
         for r in batch:
             if isinstance(r, InputFailure) and len(failures) < 20:

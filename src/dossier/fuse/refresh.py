@@ -37,7 +37,7 @@ from dossier.fuse.figures import block_keys, build_series, figure_conflicts
 from dossier.fuse.inputs import canonical_entities, load_docs, load_events, load_figures, select
 from dossier.fuse.records import Doc, EventRow
 from dossier.settings import Settings, data_path
-from dossier.store.connection import begin_if_needed
+from dossier.store.connection import transaction
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +136,8 @@ def refresh(con: duckdb.DuckDBPyConnection, settings: Settings, *, force: bool =
         log.info("fuse: inputs unchanged since the last refresh; nothing to do")
         return RefreshReport(skipped=True, seconds=time.perf_counter() - started)
     full = force or last is None or last[1] != config_key(config)
-    own = begin_if_needed(con)
-    try:
+    with transaction(con):
         report = _Update(con, config, full).run(fp, started)
-        if own:
-            con.execute("COMMIT")
-    except BaseException:
-        if own:
-            con.execute("ROLLBACK")
-        raise
     log.info("fuse: %s", report)
     return report
 

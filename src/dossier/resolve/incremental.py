@@ -47,7 +47,7 @@ from dossier.resolve.canonical import (
     rules_signature,
 )
 from dossier.settings import Settings
-from dossier.store.connection import begin_if_needed
+from dossier.store.connection import transaction
 
 log = logging.getLogger(__name__)
 
@@ -79,46 +79,25 @@ def canonicalize_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
     batches. Runs in one transaction (the caller's, when it holds one).
     """
     tables.ensure_tables(con)
-    own = begin_if_needed(con)
-    try:
+    with transaction(con):
         pending = _fold_pending(con, settings)
-        if own:
-            con.execute("COMMIT")
-    except Exception:
-        if own:
-            con.execute("ROLLBACK")
-        raise
     return pending
 
 
 def recompute_components(con: duckdb.DuckDBPyConnection, settings: Settings, seeds: Iterable[str]) -> None:
     """Cluster again the components holding `seeds` (after an undo) and write what changed."""
     tables.ensure_tables(con)
-    own = begin_if_needed(con)
-    try:
+    with transaction(con):
         if not tables.layout_ok(con, _signature(settings)):
             _fold_pending(con, settings)  # builds the tables from every row first
         _settle(con, _Work(), set(seeds), [])
-        if own:
-            con.execute("COMMIT")
-    except Exception:
-        if own:
-            con.execute("ROLLBACK")
-        raise
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Recompute every base, link and component from all rows (one pass; writes only differences)."""
-    own = begin_if_needed(con)
-    try:
+    with transaction(con):
         tables.reset(con)
         _fold_pending(con, settings)
-        if own:
-            con.execute("COMMIT")
-    except Exception:
-        if own:
-            con.execute("ROLLBACK")
-        raise
 
 
 def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import duckdb
 
 from dossier.store import load_fts
-from dossier.store.connection import begin_if_needed
+from dossier.store.connection import transaction
 
 log = logging.getLogger(__name__)
 
@@ -98,15 +98,8 @@ def build_fts(con: duckdb.DuckDBPyConnection, *, top_k: int, full: bool = False)
     one transaction (the caller's when one is open).
     """
     load_fts(con)
-    own = begin_if_needed(con)
-    try:
+    with transaction(con):
         added = {src.table: _update(con, src, top_k, full) for src in SOURCES}
-        if own:
-            con.execute("COMMIT")
-    except BaseException:
-        if own:
-            con.execute("ROLLBACK")
-        raise
     return added
 
 

@@ -39,7 +39,7 @@ from dossier.serve.db import StoreReader
 from dossier.serve.fts import build_fts
 from dossier.serve.search import TOP_K
 from dossier.store import open_store
-from dossier.store.connection import begin_if_needed
+from dossier.store.connection import transaction
 
 log = logging.getLogger(__name__)
 
@@ -280,8 +280,7 @@ def build_serve_index(con: duckdb.DuckDBPyConnection, *, full: bool = True) -> l
     rows rewritten (see `_write_part`).
     """
     started = time.perf_counter()
-    own = begin_if_needed(con)
-    try:
+    with transaction(con):
         tables = _tables(con)
         stored: dict[str, str] = {}
         if not full and f"{SCHEMA}.meta" in tables:
@@ -306,12 +305,6 @@ def build_serve_index(con: duckdb.DuckDBPyConnection, *, full: bool = True) -> l
             con.execute(f"DELETE FROM {SCHEMA}.meta WHERE name LIKE ?", [f"{part}:%"])
             con.executemany(f"INSERT INTO {SCHEMA}.meta VALUES (?, ?)", rows)
             written.append(f"{part} ({changed})")
-        if own:
-            con.execute("COMMIT")
-    except BaseException:
-        if own:
-            con.execute("ROLLBACK")
-        raise
     log.info("serve index: %s in %.2f s", ", ".join(written) or "nothing new", time.perf_counter() - started)
     return [w.split(" ")[0] for w in written]
 

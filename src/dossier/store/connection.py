@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -37,16 +39,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             "upgrade Dossier to open it"
         )
     if before < 1:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(_schema_sql())
-        con.execute("INSERT INTO schema_version (version) VALUES (1)")
-        con.execute("COMMIT")
+        with transaction(con):
+            con.execute(_schema_sql())
+            con.execute("INSERT INTO schema_version (version) VALUES (1)")
     if before < 2:
         # v2: learnt site lines count distinct stories, not documents (a no-op on new stores).
-        con.execute("BEGIN TRANSACTION")
-        con.execute("ALTER TABLE site_lines ADD COLUMN IF NOT EXISTS stories UBIGINT[]")
-        con.execute("INSERT INTO schema_version (version) VALUES (2)")
-        con.execute("COMMIT")
+        with transaction(con):
+            con.execute("ALTER TABLE site_lines ADD COLUMN IF NOT EXISTS stories UBIGINT[]")
+            con.execute("INSERT INTO schema_version (version) VALUES (2)")
     # Later versions add `if before < N:` steps here, each in its own transaction.
     return before
 
@@ -124,6 +124,25 @@ def begin_if_needed(con: duckdb.DuckDBPyConnection) -> bool:
         return False  # the caller's transaction covers us (and the caller commits)
     con.execute("BEGIN TRANSACTION")
     return True
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: the caller's when one is open, else a new one.
+
+    A transaction begun here is committed after the block, or rolled back when it raises;
+    one the caller holds is left to the caller.
+    """
+    own = begin_if_needed(con)
+    try:
+        yield
+    except BaseException:
+        if own:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+        raise
+    if own:
+        con.execute("COMMIT")
 
 
 def fts_extension_path() -> Path:

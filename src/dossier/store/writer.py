@@ -15,7 +15,6 @@ with other bytes is a new version: `version` = previous + 1, `supersedes` = prev
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -31,7 +30,7 @@ from dossier.clean.records import CleanArticle
 from dossier.errors import StoreError
 from dossier.extract.records import ArticleExtraction, Evidence, Participant
 from dossier.pipeline import StageResult
-from dossier.store.connection import begin_if_needed
+from dossier.store.connection import transaction
 
 log = logging.getLogger(__name__)
 
@@ -377,44 +376,40 @@ def write_batch(
 def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[str, str, int]]) -> None:
     # Inside the caller's transaction (the driver groups several batches and their entity
     # resolution in one) the caller commits; otherwise this batch is its own transaction.
-    own = False
     try:
-        own = begin_if_needed(con)
-        for table, cols in rows.cols.items():
-            if not next(iter(cols.values())):
-                continue
-            types = TABLES[table]
-            arrow = pa.table({c: pa.array(cols[c], type=types[c]) for c in types})
-            names = ", ".join(f'"{c}"' for c in types)
-            con.register("_batch", arrow)
-            try:
-                con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _batch")
-            finally:
-                con.unregister("_batch")
-        if site_pairs:
-            pairs = pa.table({"site": pa.array([s for s, _, _ in site_pairs], _S),
-                              "line_norm": pa.array([x for _, x, _ in site_pairs], _S),
-                              "story": pa.array([k for _, _, k in site_pairs], pa.uint64())})
-            con.register("_site_lines", pairs)
-            try:
-                con.execute(
-                    "INSERT INTO site_lines SELECT site, line_norm, count(*), "
-                    f"list(DISTINCT story)[1:{MAX_STORIES}] FROM _site_lines GROUP BY site, line_norm "
-                    "ON CONFLICT (site, line_norm) DO UPDATE SET "
-                    "doc_count = site_lines.doc_count + EXCLUDED.doc_count, "
-                    "stories = list_distinct(list_concat(coalesce(site_lines.stories, []), EXCLUDED.stories))"
-                    f"[1:{MAX_STORIES}]"
-                )
-            finally:
-                con.unregister("_site_lines")
-        con.execute(
-            "INSERT INTO store_state VALUES ('fuse_stale', 'true') ON CONFLICT (key) DO UPDATE SET value = 'true'"
-        )
-        if own:
-            con.execute("COMMIT")
+        with transaction(con):
+            for table, cols in rows.cols.items():
+                if not next(iter(cols.values())):
+                    continue
+                types = TABLES[table]
+                arrow = pa.table({c: pa.array(cols[c], type=types[c]) for c in types})
+                names = ", ".join(f'"{c}"' for c in types)
+                con.register("_batch", arrow)
+                try:
+                    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _batch")
+                finally:
+                    con.unregister("_batch")
+            if site_pairs:
+                pairs = pa.table({"site": pa.array([s for s, _, _ in site_pairs], _S),
+                                  "line_norm": pa.array([x for _, x, _ in site_pairs], _S),
+                                  "story": pa.array([k for _, _, k in site_pairs], pa.uint64())})
+                con.register("_site_lines", pairs)
+                try:
+                    con.execute(
+                        "INSERT INTO site_lines SELECT site, line_norm, count(*), "
+                        f"list(DISTINCT story)[1:{MAX_STORIES}] FROM _site_lines GROUP BY site, line_norm "
+                        "ON CONFLICT (site, line_norm) DO UPDATE SET "
+                        "doc_count = site_lines.doc_count + EXCLUDED.doc_count, "
+                        "stories = list_distinct(list_concat(coalesce(site_lines.stories, []), EXCLUDED.stories))"
+                        f"[1:{MAX_STORIES}]"
+                    )
+                finally:
+                    con.unregister("_site_lines")
+            con.execute(
+                "INSERT INTO store_state VALUES ('fuse_stale', 'true') "
+                "ON CONFLICT (key) DO UPDATE SET value = 'true'"
+            )
     except duckdb.Error as err:
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
         raise StoreError(f"cannot write a batch to the store ({err}); nothing of this batch was stored") from err
 
 
