@@ -15,7 +15,9 @@ from dossier.store import open_store
 def _snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in FUSE_TABLES}
+        # The view too: its ordinals number the member rows.
+        tables = (*FUSE_TABLES, "figure_series_members")
+        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
     finally:
         con.close()
 

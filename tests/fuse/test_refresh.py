@@ -189,3 +189,23 @@ def test_refresh_dyad_months_and_scores(refreshed: Path) -> None:
     # The year-precision and negated events are not placed in a month.
     assert _q(refreshed, "SELECT count(*) FROM dyad_events d JOIN fused_events f USING (fused_event_id) "
                          "WHERE f.negated OR f.precision NOT IN ('day', 'month')")[0][0] == 0
+
+
+def test_refresh_upgrades_a_store_with_the_old_series_member_table(fuse_store: Any, settings: Any) -> None:
+    # Before fuse.v3, figure_series_members was a table with stored ordinals.
+    path = fuse_store()
+    con = open_store(path)
+    refresh(con, settings)
+    expected = con.execute("SELECT * FROM figure_series_members ORDER BY series_id, ordinal").fetchall()
+    con.execute("CREATE TABLE old_rows AS SELECT * FROM figure_series_members")
+    con.execute("DROP VIEW figure_series_members")
+    con.execute("ALTER TABLE old_rows RENAME TO figure_series_members")
+    con.execute("UPDATE fuse_state SET config = 'fuse.v2 settings'")
+    report = refresh(con, settings)
+    kind = con.execute("SELECT table_type FROM information_schema.tables "
+                       "WHERE table_name = 'figure_series_members'").fetchone()
+    rows = con.execute("SELECT * FROM figure_series_members ORDER BY series_id, ordinal").fetchall()
+    con.close()
+    assert report.mode == "full"
+    assert kind == ("VIEW",)
+    assert rows == expected and rows

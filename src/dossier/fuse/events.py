@@ -28,23 +28,33 @@ def participants_compatible(a: EventRow, b: EventRow, symmetric: frozenset[str])
     shared target and actors not disjoint. For symmetric types ("talks between X and Y")
     roles may be swapped: two shared participants (or all of the smaller side) suffice.
     """
-    a_act, b_act = _keys(a.actors), _keys(b.actors)
-    a_tg, b_tg = _keys(a.targets), _keys(b.targets)
+    return _signatures_compatible(_signature(a), _signature(b), a.type in symmetric)
+
+
+# What participants_compatible looks at: linked actor keys and linked target keys.
+_Signature = tuple[frozenset[str], frozenset[str]]
+
+
+def _signature(ev: EventRow) -> _Signature:
+    return _keys(ev.actors), _keys(ev.targets)
+
+
+def _signatures_compatible(a: _Signature, b: _Signature, symmetric: bool) -> bool:
+    (a_act, a_tg), (b_act, b_tg) = a, b
     if a_act & b_act and (not a_tg or not b_tg or a_tg & b_tg):
         return True
     if a_tg & b_tg and (not a_act or not b_act or a_act & b_act):
         return True
-    if a.type in symmetric:
-        pa = {p.key for p in a.actors + a.targets if p.entity_id}
-        pb = {p.key for p in b.actors + b.targets if p.entity_id}
+    if symmetric:
+        pa, pb = a_act | a_tg, b_act | b_tg
         need = min(2, len(pa), len(pb))
         return need > 0 and len(pa & pb) >= need
     return False
 
 
-def _keys(parties: Iterable[Party]) -> set[str]:
+def _keys(parties: Iterable[Party]) -> frozenset[str]:
     # Free-text participants ("people", "the delegation") never link two reports.
-    return {p.key for p in parties if p.entity_id}
+    return frozenset(p.key for p in parties if p.entity_id)
 
 
 @dataclass(slots=True)
@@ -52,13 +62,15 @@ class _Cluster:
     pos: int
     first: EventRow
     members: list[EventRow] = field(default_factory=list)
+    signatures: set[_Signature] = field(default_factory=set)  # distinct ones of the members
     docs: set[str] = field(default_factory=set)
     modes: set[str] = field(default_factory=set)
     lo: dt.date | None = None  # intersection of member intervals (None: all unknown)
     hi: dt.date | None = None
 
-    def add(self, ev: EventRow) -> None:
+    def add(self, ev: EventRow, signature: _Signature) -> None:
         self.members.append(ev)
+        self.signatures.add(signature)
         self.docs.add(ev.doc_id)
         if ev.mode:
             self.modes.add(ev.mode)
@@ -68,7 +80,10 @@ class _Cluster:
             self.hi = iv[1] if self.hi is None else min(self.hi, iv[1])
 
 
-def _compatible(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: dict[str, Doc]) -> bool:
+def _compatible(
+    ev: EventRow, signature: _Signature, cl: _Cluster, config: FuseConfig, docs: dict[str, Doc],
+    memo: dict[tuple[bool, _Signature, _Signature], bool],
+) -> bool:
     if ev.doc_id in cl.docs:
         return False  # the extractor already split one article's actions
     if ev.mode and cl.modes and cl.modes != {ev.mode}:
@@ -80,8 +95,17 @@ def _compatible(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: dict[str, 
             return False
     elif iv is None and not _undated_fits(ev, cl, config, docs):
         return False
-    symmetric = config.weights.symmetric
-    return all(participants_compatible(ev, m, symmetric) for m in cl.members)
+    # Complete linkage, checked once per distinct participant signature of the members
+    # (reports of one event mostly name the same participants).
+    symmetric = ev.type in config.weights.symmetric
+    for other in cl.signatures:
+        pair = (symmetric, signature, other)
+        ok = memo.get(pair)
+        if ok is None:
+            ok = memo[pair] = _signatures_compatible(signature, other, symmetric)
+        if not ok:
+            return False
+    return True
 
 
 def _undated_fits(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: dict[str, Doc]) -> bool:
@@ -104,20 +128,19 @@ def _undated_fits(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: dict[str
 
 def cluster_events(events: list[EventRow], config: FuseConfig, docs: dict[str, Doc]) -> list[list[EventRow]]:
     """Group events into fused clusters; every event is in exactly one cluster."""
-    order = sorted(
-        events,
-        key=lambda e: (PRECISION_RANK.get(e.precision, 3), e.date or dt.date.max, e.event_id),
-    )
+    order = sorted(events, key=cluster_order)
     clusters: list[_Cluster] = []
     # Clusters by (type, negated, participant, year of their first member; None = undated),
     # so a report is compared only with clusters of nearby years, not every cluster of an actor.
     index: dict[tuple[str, bool, str, int | None], list[int]] = defaultdict(list)
+    memo: dict[tuple[bool, _Signature, _Signature], bool] = {}
     for ev in order:
         cand_ids: set[int] = set()
         for p in ev.actors + ev.targets:
             for year in _years(ev, docs, config):
                 cand_ids.update(index.get((ev.type, ev.negated, p.key, year), ()))
-        cands = [clusters[i] for i in sorted(cand_ids) if _compatible(ev, clusters[i], config, docs)]
+        signature = _signature(ev)
+        cands = [clusters[i] for i in sorted(cand_ids) if _compatible(ev, signature, clusters[i], config, docs, memo)]
         chosen: _Cluster | None = None
         if len(cands) == 1:
             chosen = cands[0]
@@ -135,7 +158,7 @@ def cluster_events(events: list[EventRow], config: FuseConfig, docs: dict[str, D
                 else:
                     for year in range(iv[0].year, iv[1].year + 1):
                         index[(ev.type, ev.negated, p.key, year)].append(chosen.pos)
-        chosen.add(ev)
+        chosen.add(ev, signature)
     return [c.members for c in clusters]
 
 
@@ -196,6 +219,20 @@ def _most_common(values: Iterable[str | None]) -> str | None:
     return min(counts, key=lambda v: (-counts[v], v))
 
 
+def cluster_order(e: EventRow) -> tuple[int, dt.date, str]:
+    """The order clusters are built in: finest precision first, then date, then event_id."""
+    return (PRECISION_RANK.get(e.precision, 3), e.date or dt.date.max, e.event_id)
+
+
+def fused_id(members: Iterable[EventRow]) -> str:
+    """Return the id of the fused event of `members`: a hash of its first event in cluster order.
+
+    That event founded the cluster, so the id stays when later reports join it (an update
+    rewrites only the new member rows), and it is unique, an event being in one cluster.
+    """
+    return stable_id("fe_", (min(members, key=cluster_order).event_id,))
+
+
 def fuse(members: list[EventRow], docs: dict[str, Doc]) -> FusedEvent:
     """Summarise one cluster: best-resolved date, canonical participants, earliest report."""
 
@@ -229,7 +266,7 @@ def fuse(members: list[EventRow], docs: dict[str, Doc]) -> FusedEvent:
     doc_ids = tuple(dict.fromkeys(e.doc_id for e in ordered))
     first = ordered[0]
     return FusedEvent(
-        fused_event_id=stable_id("fe_", (e.event_id for e in members)),
+        fused_event_id=fused_id(members),
         type=first.type,
         mode=_most_common(e.mode for e in ordered),
         date=date,

@@ -313,7 +313,8 @@ def build_series(figures: list[FigureRow], config: FuseConfig, keys: dict[str, s
             back, trend = _backwards(members)
             out.append(
                 Series(
-                    series_id=stable_id("fs_", (f.figure_id for f in members)),
+                    # Its smallest figure_id: unique, and kept as later figures join the series.
+                    series_id=stable_id("fs_", (min(f.figure_id for f in members),)),
                     category=members[0].category,
                     unit=_common(f.unit for f in members),
                     subject=_common(f.subject for f in members),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +32,7 @@ from dossier.fuse.config import FuseConfig, load_config
 from dossier.fuse.contradictions import Contradiction, event_contradictions, figure_contradictions
 from dossier.fuse.duplicates import insert_rows, update_duplicates, update_signatures
 from dossier.fuse.dyads import dyad_events
-from dossier.fuse.events import FusedEvent, cluster_events, entity_keys, event_components, fuse
+from dossier.fuse.events import FusedEvent, cluster_events, entity_keys, event_components, fuse, fused_id
 from dossier.fuse.figures import block_keys, build_series, figure_conflicts
 from dossier.fuse.inputs import canonical_entities, load_docs, load_events, load_figures, select
 from dossier.fuse.records import Doc, EventRow
@@ -42,11 +42,11 @@ from dossier.store.connection import transaction
 log = logging.getLogger(__name__)
 
 # Bump when the fusion logic changes, so stores recompute fully once after an upgrade.
-FUSE_VERSION = "fuse.v2"
+FUSE_VERSION = "fuse.v3"  # v3: fused_event_id from the founding event
 
 FUSE_TABLES = (
     "doc_duplicates", "doc_sources", "fused_events", "fused_event_members", "fused_event_participants",
-    "figure_series", "figure_series_members", "contradictions", "dyad_events", "dyad_monthly",
+    "figure_series", "figure_series_member_rows", "contradictions", "dyad_events", "dyad_monthly",
 )
 # Internal state of the incremental refresh (derived too; emptied by a full refresh).
 STATE_TABLES = ("doc_lsh", "fuse_event_keys", "fuse_figure_keys", "fuse_entity_canon")
@@ -101,6 +101,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"DROP VIEW IF EXISTS {view}")
         for table in ("fuse_state", "doc_signatures", *FUSE_TABLES, *STATE_TABLES):
             con.execute(f"DROP TABLE IF EXISTS {table}")
+    old_members = con.execute(
+        "SELECT 1 FROM information_schema.tables "
+        "WHERE table_name = 'figure_series_members' AND table_type = 'BASE TABLE'"
+    ).fetchone()
+    if old_members:
+        # Before fuse.v3 the member rows were a table with stored ordinals; now a view numbers them.
+        con.execute("DROP TABLE figure_series_members")
     con.execute(data_path("fuse", "tables.sql").read_text(encoding="utf-8"))
 
 
@@ -214,11 +221,18 @@ class _Update:
     def _events(
         self, new: set[str], removed: set[str], regrouped: set[str], entities: set[str]
     ) -> tuple[int, list[FusedEvent], set[str]]:
+        """Re-cluster the components the changes touch; write only the fused events that changed.
+
+        Returns the events re-clustered, the fused events (re)written and the ids of stored
+        fused events that were rewritten or are gone.
+        """
         con, config, docs = self.con, self.config, self.docs
+        seeds: set[str] = set()
+        stored: dict[str, str] = {}  # event_id -> its fused_event_id before this refresh
+        stored_comp: dict[str, str] = {}  # event_id -> its component label before this refresh
+        gone_events: set[str] = set()
         if self.full:
             events = load_events(con, docs, canon=self.canon)
-            affected_old: set[str] = set()
-            gone: set[str] = set()
         else:
             select(con, "_fuse_docs", new | regrouped)
             seeds = _ids(con, "SELECT event_id FROM events JOIN _fuse_docs ON id = doc_id")
@@ -233,27 +247,49 @@ class _Update:
             comps |= self._adjacent_components(seed_rows)
             select(con, "_fuse_comps", comps)
             members = _ids(con, "SELECT event_id FROM fuse_event_keys JOIN _fuse_comps ON id = comp")
-            affected_old = members | gone_events | seeds
-            select(con, "_fuse_evs", affected_old)
-            gone = _ids(con, "SELECT DISTINCT fused_event_id FROM fused_event_members JOIN _fuse_evs ON id = event_id")
+            # Every stored fused event lies inside one component: these hold all its members.
+            select(con, "_fuse_evs", members | gone_events | seeds)
+            stored = dict(con.execute(
+                "SELECT event_id, fused_event_id FROM fused_event_members JOIN _fuse_evs ON id = event_id"
+            ).fetchall())
+            stored_comp = dict(con.execute(
+                "SELECT DISTINCT event_id, comp FROM fuse_event_keys JOIN _fuse_evs ON id = event_id"
+            ).fetchall())
             known = {e.event_id for e in seed_rows}
             events = seed_rows + load_events(con, docs, (members - known) - gone_events, canon=self.canon)
-            con.execute("DELETE FROM fuse_event_keys WHERE event_id IN (SELECT id FROM _fuse_evs)")
-            if gone:
-                select(con, "_fuse_fe", gone)
-                for table in ("fused_events", "fused_event_members", "fused_event_participants"):
-                    con.execute(f"DELETE FROM {table} WHERE fused_event_id IN (SELECT id FROM _fuse_fe)")
         comp = event_components(events, config, docs)
+        # Key rows depend on the event and its component: rewrite those of new, changed and
+        # removed events and of events whose component was merged or split.
+        rekey = [e for e in events if e.event_id in seeds or stored_comp.get(e.event_id) != comp[e.event_id]]
+        if not self.full:
+            select(con, "_fuse_evs", {e.event_id for e in rekey} | gone_events)
+            con.execute("DELETE FROM fuse_event_keys WHERE event_id IN (SELECT id FROM _fuse_evs)")
         by_comp: dict[str, list[EventRow]] = defaultdict(list)
         for ev in events:
             by_comp[comp[ev.event_id]].append(ev)
+        clusters = {fused_id(c): c for label in sorted(by_comp) for c in cluster_events(by_comp[label], config, docs)}
+        current = {m.event_id: fid for fid, cluster in clusters.items() for m in cluster}
+        # Member rows to (re)write: events new to their fused event, or whose content changed.
+        moved = {e for e, fid in current.items() if e in seeds or stored.get(e) != fid}
+        n_stored = Counter(stored.values())
         fused: list[FusedEvent] = []
-        for label in sorted(by_comp):
-            fused.extend(fuse(members, docs) for members in cluster_events(by_comp[label], config, docs))
+        for fid, cluster in clusters.items():
+            kept = sum(1 for m in cluster if m.event_id not in moved)
+            if self.full or kept < len(cluster) or kept != n_stored[fid]:
+                fused.append(fuse(cluster, docs))
         fused.sort(key=lambda f: f.fused_event_id)
-        self._write_keys(events, comp)
-        _write_events(con, fused, docs, self.source_group, config)
-        # A fused event recomputed with the same members keeps its id: it is both gone and new.
+        # Stored fused events rewritten (same id, other members) or gone (no cluster has the id).
+        gone = (set(stored.values()) - set(current.values())) | ({f.fused_event_id for f in fused} & set(n_stored))
+        if gone:
+            select(con, "_fuse_fe", gone)
+            for table in ("fused_events", "fused_event_participants"):
+                con.execute(f"DELETE FROM {table} WHERE fused_event_id IN (SELECT id FROM _fuse_fe)")
+        left = {e for e, fid in stored.items() if current.get(e) != fid or e in seeds}
+        if left:
+            select(con, "_fuse_evs", left)
+            con.execute("DELETE FROM fused_event_members WHERE event_id IN (SELECT id FROM _fuse_evs)")
+        self._write_keys(rekey, comp)
+        _write_events(con, fused, docs, self.source_group, config, None if self.full else moved)
         return len(events), fused, gone
 
     def _write_keys(self, events: list[EventRow], comp: dict[str, str]) -> None:
@@ -327,21 +363,32 @@ class _Update:
         if not fused_new:
             return 0
         # Neighbours: stored fused events of the same type sharing a participant, with dates
-        # close enough for a denial or a date conflict (undated ones always).
+        # close enough (undated ones always), that could contradict a new one: the opposite
+        # `negated` (a denial), or the same mode and participants at day or month precision
+        # (a date conflict). See event_contradictions.
         rows = []
         for fe in fused_new:
             iv = fe.interval
+            dates_kind = fe.precision in ("day", "month") and bool(fe.actors) and bool(fe.targets)
             for p in fe.actors + fe.targets:
-                rows.append({"type": fe.type, "key": p.key, "lo": iv[0] if iv else None, "hi": iv[1] if iv else None})
-        con.execute("CREATE OR REPLACE TEMP TABLE _fuse_seed_fe (type VARCHAR, key VARCHAR, lo DATE, hi DATE)")
+                rows.append({
+                    "type": fe.type, "key": p.key, "lo": iv[0] if iv else None, "hi": iv[1] if iv else None,
+                    "negated": fe.negated, "mode": fe.mode, "dates_kind": dates_kind,
+                    "actors": sorted(a.key for a in fe.actors), "targets": sorted(t.key for t in fe.targets),
+                })
+        con.execute("CREATE OR REPLACE TEMP TABLE _fuse_seed_fe (type VARCHAR, key VARCHAR, lo DATE, hi DATE, "
+                    "negated BOOLEAN, mode VARCHAR, dates_kind BOOLEAN, actors VARCHAR[], targets VARCHAR[])")
         insert_rows(con, "_fuse_seed_fe", rows)
         reach = max(config.date_conflict_max_days, config.max_date_gap_days) + 1
         near = _ids(con, f"""
             SELECT DISTINCT f.fused_event_id FROM _fuse_seed_fe n
             JOIN fused_event_participants p ON p.entity_key = n.key
             JOIN fused_events f ON f.fused_event_id = p.fused_event_id AND f.type = n.type
-            WHERE n.lo IS NULL OR f.date_start IS NULL
-               OR (f.date_start - n.hi <= {reach} AND n.lo - f.date_end <= {reach})
+            WHERE (n.lo IS NULL OR f.date_start IS NULL
+                   OR (f.date_start - n.hi <= {reach} AND n.lo - f.date_end <= {reach}))
+              AND (f.negated <> n.negated
+                   OR (n.dates_kind AND f.precision IN ('day', 'month') AND f.mode IS NOT DISTINCT FROM n.mode
+                       AND list_sort(f.actor_ids) = n.actors AND list_sort(f.target_ids) = n.targets))
         """) - new_ids
         neighbours = self._stored_fused(near)
         contras = [
@@ -415,17 +462,18 @@ class _Update:
             members = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_blocks ON id = block")
             affected = members | seeds | gone_figs
             select(con, "_fuse_figs", affected)
-            stale_series = _ids(con, "SELECT DISTINCT series_id FROM figure_series_members JOIN _fuse_figs "
-                                     "ON id = figure_id")
+            stored = {r[0]: (r[1], r[2]) for r in con.execute(
+                "SELECT figure_id, series_id, backwards FROM figure_series_member_rows "
+                "JOIN _fuse_figs ON id = figure_id"
+            ).fetchall()}
             known = {f.figure_id for f in seed_rows}
             figures = seed_rows + load_figures(con, docs, (members - known) - gone_figs, min_share=share)
             select(con, "_fuse_keys", seeds | gone_figs)
             con.execute("DELETE FROM fuse_figure_keys WHERE figure_id IN (SELECT id FROM _fuse_keys)")
             _drop_contradictions(con, "kind = 'figure_value'", "_fuse_figs")
-            if stale_series:
-                select(con, "_fuse_series", stale_series)
-                for table in ("figure_series", "figure_series_members"):
-                    con.execute(f"DELETE FROM {table} WHERE series_id IN (SELECT id FROM _fuse_series)")
+            # Every series of the affected blocks is rewritten (one row each).
+            select(con, "_fuse_series", {series_id for series_id, _ in stored.values()})
+            con.execute("DELETE FROM figure_series WHERE series_id IN (SELECT id FROM _fuse_series)")
         figures.sort(key=lambda f: f.figure_id)
         keys = block_keys(figures, config)
         # A figure's block depends on the figure alone: only new and re-read figures get rows.
@@ -434,7 +482,16 @@ class _Update:
             for f in figures if self.full or f.figure_id in seeds
         ])
         series = build_series(figures, config, keys)
-        _write_series(con, series, docs, self.source_group)
+        rewrite: set[str] | None = None
+        if not self.full:
+            # Member rows change only for figures that moved, changed or turned backwards.
+            now = {f.figure_id: (s.series_id, f.figure_id in s.backwards) for s in series for f in s.members}
+            rewrite = {f for f, v in now.items() if f in seeds or stored.get(f) != v}
+            left = {f for f, v in stored.items() if f in seeds or now.get(f) != v}
+            if left:
+                select(con, "_fuse_figs", left)
+                con.execute("DELETE FROM figure_series_member_rows WHERE figure_id IN (SELECT id FROM _fuse_figs)")
+        _write_series(con, series, docs, self.source_group, rewrite)
         contras = figure_contradictions(figure_conflicts(series, config, self.source_group, docs), docs)
         _write_contradictions(con, contras)
         return len(figures)
@@ -455,8 +512,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str,
 
 def _write_events(
     con: duckdb.DuckDBPyConnection, fused: list[FusedEvent], docs: dict[str, Doc], source_group: dict[str, str],
-    config: FuseConfig,
+    config: FuseConfig, members: set[str] | None = None,
 ) -> None:
+    """Insert the rows of `fused`; member rows only for the event_ids in `members` (None: all)."""
     ev_rows, member_rows, part_rows = [], [], []
     for fe in fused:
         quad, weight = config.weights.of(fe.type, fe.mode)
@@ -480,6 +538,8 @@ def _write_events(
             "quad_class": quad, "weight": 0.0 if fe.negated else weight,
         })
         for m in fe.members:
+            if members is not None and m.event_id not in members:
+                continue
             doc = docs[m.doc_id]
             member_rows.append({
                 "fused_event_id": fe.fused_event_id, "event_id": m.event_id, "doc_id": m.doc_id,
@@ -499,8 +559,10 @@ def _write_events(
 
 
 def _write_series(
-    con: duckdb.DuckDBPyConnection, series: list[Any], docs: dict[str, Doc], source_group: dict[str, str]
+    con: duckdb.DuckDBPyConnection, series: list[Any], docs: dict[str, Doc], source_group: dict[str, str],
+    members: set[str] | None = None,
 ) -> None:
+    """Insert the rows of `series`; member rows only for the figure_ids in `members` (None: all)."""
     s_rows, m_rows = [], []
     for s in series:
         dated = [f for f in s.members if f.as_of is not None]
@@ -516,16 +578,18 @@ def _write_series(
             "trend": s.trend, "goes_backwards": bool(s.backwards),
             "outlets": sorted({o for f in s.members if (o := docs[f.doc_id].outlet)}),
         })
-        for i, f in enumerate(s.members):
+        for f in s.members:
+            if members is not None and f.figure_id not in members:
+                continue
             m_rows.append({
-                "series_id": s.series_id, "figure_id": f.figure_id, "ordinal": i, "doc_id": f.doc_id,
+                "series_id": s.series_id, "figure_id": f.figure_id, "doc_id": f.doc_id,
                 "document": docs[f.doc_id].name, "outlet": docs[f.doc_id].outlet, "value": f.value,
                 "qualifier": f.qualifier, "unit": f.unit, "subject": f.subject, "as_of": f.as_of,
                 "as_of_precision": f.as_of_precision, "backwards": f.figure_id in s.backwards,
                 "evidence_id": f.evidence_id, "evidence": f.evidence,
             })
     _insert(con, "figure_series", s_rows)
-    _insert(con, "figure_series_members", m_rows)
+    _insert(con, "figure_series_member_rows", m_rows)
 
 
 def _write_contradictions(con: duckdb.DuckDBPyConnection, contras: list[Contradiction]) -> None:

@@ -18,7 +18,8 @@ extension's `stem` and stop-word list define the terms):
   a query knows from the current avgdl whether the list's first N rows are the true best
   N (`list_covers`); when not, it ranks the term's postings instead. So the answers are
   exactly those of an index built from scratch, whatever the lists' age. A term's list
-  is rebuilt when it grows past `2 * keep` rows or the avgdl drifted DRIFT from `a0`.
+  is cut back to its best `keep` rows when it grows past `2 * keep` (from its own rows: the
+  rows cut join the bound), and rebuilt from the postings when the avgdl drifted DRIFT from `a0`.
 
 Tokens: the fts extension's tokenizer (its `tokenize` macro: lower case, accents
 stripped, split on digits, punctuation and white space), its English stop words, porter
@@ -230,51 +231,33 @@ def _update(con: duckdb.DuckDBPyConnection, src: Source, top_k: int, full: bool)
 
 
 def _update_top(con: duckdb.DuckDBPyConnection, s: str, st: _State, fresh: bool) -> None:
-    """Lists of the frequent terms: append the new postings, rebuild what needs it."""
+    """Lists of the frequent terms: append the new postings, trim or rebuild what needs it."""
     avgdl = st.total_len / st.num_docs if st.num_docs else 1.0
-    # Rebuild: terms now frequent without a list, lists past twice their kept length, and
-    # lists built at an avgdl too far from today's.
+    # Rebuild from the postings: terms now frequent without a list, and lists built at an
+    # avgdl too far from today's. Trim: lists past twice their kept length.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _fts_rebuild AS "
-        "SELECT DISTINCT p.termid FROM _fts_post p LEFT JOIN "
+        "CREATE OR REPLACE TEMP TABLE _fts_rebuild AS SELECT termid, bool_or(rebuild) AS rebuild FROM ("
+        "SELECT DISTINCT p.termid, m.termid IS NULL AS rebuild FROM _fts_post p LEFT JOIN "
         f"{s}.top_meta m ON m.termid = p.termid WHERE p.df > ? AND (m.termid IS NULL OR m.n + "
         "(SELECT count(*) FROM _fts_post q WHERE q.termid = p.termid) > 2 * ?) "
-        f"UNION SELECT termid FROM {s}.top_meta WHERE abs(? / a0 - 1) > ?",
+        f"UNION SELECT termid, true FROM {s}.top_meta WHERE abs(? / a0 - 1) > ?) GROUP BY termid",
         [st.top_k, st.keep, avgdl, DRIFT],
     )
     # Other listed terms: their new postings join the candidates (the rows left out stay bounded).
     con.execute(
         f"INSERT INTO {s}.top SELECT p.termid, p.docid, p.tf, p.len, p.name FROM _fts_post p "
-        f"SEMI JOIN {s}.top_meta m ON m.termid = p.termid ANTI JOIN _fts_rebuild r ON r.termid = p.termid "
+        f"SEMI JOIN {s}.top_meta m ON m.termid = p.termid "
+        "ANTI JOIN (SELECT termid FROM _fts_rebuild WHERE rebuild) r ON r.termid = p.termid "
         "ORDER BY p.termid, p.docid"
     )
     con.execute(
         f"UPDATE {s}.top_meta SET n = {s}.top_meta.n + c.n FROM (SELECT termid, count(*) AS n FROM _fts_post "
         f"GROUP BY termid) c WHERE {s}.top_meta.termid = c.termid"
     )
-    if int(_scalar(con, "SELECT count(*) FROM _fts_rebuild")):
-        con.execute(f"DELETE FROM {s}.top WHERE termid IN (SELECT termid FROM _fts_rebuild)")
-        con.execute(f"DELETE FROM {s}.top_meta WHERE termid IN (SELECT termid FROM _fts_rebuild)")
-        norm = _NORM.format(p="p", avgdl="?")
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _fts_ranked AS SELECT p.termid, p.docid, p.tf, p.len, "
-            f"row_number() OVER (PARTITION BY p.termid ORDER BY {norm} DESC, p.docid) AS pos "
-            f"FROM {s}.postings p SEMI JOIN _fts_rebuild r ON r.termid = p.termid",
-            [avgdl],
-        )
-        con.execute(
-            f"INSERT INTO {s}.top SELECT r.termid, r.docid, r.tf, r.len, d.name FROM _fts_ranked r "
-            f"JOIN {s}.docs d ON d.docid = r.docid WHERE r.pos <= ? ORDER BY r.termid, r.pos",
-            [st.keep],
-        )
-        bad = _BADNESS.format(p="r", avgdl="?")
-        con.execute(
-            f"INSERT INTO {s}.top_meta SELECT r.termid, ?, min({bad}) FILTER (WHERE r.pos > ?), "
-            "min(r.tf) FILTER (WHERE r.pos > ?), max(r.tf) FILTER (WHERE r.pos > ?), "
-            "count(*) FILTER (WHERE r.pos <= ?) FROM _fts_ranked r GROUP BY r.termid",
-            [avgdl, avgdl, st.keep, st.keep, st.keep, st.keep],
-        )
-        con.execute("DROP TABLE _fts_ranked")
+    if int(_scalar(con, "SELECT count(*) FROM _fts_rebuild WHERE NOT rebuild")):
+        _trim_top(con, s, st.keep, avgdl)
+    if int(_scalar(con, "SELECT count(*) FROM _fts_rebuild WHERE rebuild")):
+        _rebuild_top(con, s, st.keep, avgdl)
     con.execute("DROP TABLE _fts_rebuild")
     total = int(_scalar(con, f"SELECT count(*) FROM {s}.top"))
     if fresh or total - st.top_sorted > COMPACT * total:
@@ -282,6 +265,60 @@ def _update_top(con: duckdb.DuckDBPyConnection, s: str, st: _State, fresh: bool)
             _sort(con, f"{s}.top", "termid, docid")
         st.top_sorted = total
         con.execute(f"UPDATE {s}.state SET top_sorted = ?", [total])
+
+
+def _trim_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float) -> None:
+    """Cut grown lists back to their best `keep` rows; the rows cut join those the bound covers.
+
+    Costs the length of the lists, not of the terms' postings: a list holds every row of
+    its term that could beat the rows left out, so its best rows are found among its own.
+    """
+    norm = _NORM.format(p="t", avgdl="?")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _fts_cut AS SELECT * FROM (SELECT t.termid, t.docid, t.tf, t.len, "
+        f"row_number() OVER (PARTITION BY t.termid ORDER BY {norm} DESC, t.docid) AS pos FROM {s}.top t "
+        "SEMI JOIN (SELECT termid FROM _fts_rebuild WHERE NOT rebuild) r ON r.termid = t.termid) WHERE pos > ?",
+        [avgdl, keep],
+    )
+    # The bound is kept at the list's own avgdl a0: the cut rows' badness is taken there.
+    bad = _BADNESS.format(p="c", avgdl="m.a0")
+    con.execute(
+        f"UPDATE {s}.top_meta SET h0 = least({s}.top_meta.h0, x.h), tf_min = least({s}.top_meta.tf_min, x.tf_min), "
+        f"tf_max = greatest({s}.top_meta.tf_max, x.tf_max), n = {s}.top_meta.n - x.n FROM ("
+        f"SELECT c.termid, min({bad}) AS h, min(c.tf) AS tf_min, max(c.tf) AS tf_max, count(*) AS n "
+        f"FROM _fts_cut c JOIN {s}.top_meta m USING (termid) GROUP BY c.termid) x "
+        f"WHERE {s}.top_meta.termid = x.termid"
+    )
+    con.execute(f"DELETE FROM {s}.top USING _fts_cut c WHERE {s}.top.termid = c.termid AND {s}.top.docid = c.docid")
+    con.execute("DROP TABLE _fts_cut")
+
+
+def _rebuild_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float) -> None:
+    """Rank the postings of the terms to rebuild; keep their best `keep` rows and bound the rest."""
+    con.execute(
+        f"DELETE FROM {s}.top WHERE termid IN (SELECT termid FROM _fts_rebuild WHERE rebuild)"
+    )
+    con.execute(f"DELETE FROM {s}.top_meta WHERE termid IN (SELECT termid FROM _fts_rebuild WHERE rebuild)")
+    norm = _NORM.format(p="p", avgdl="?")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _fts_ranked AS SELECT p.termid, p.docid, p.tf, p.len, "
+        f"row_number() OVER (PARTITION BY p.termid ORDER BY {norm} DESC, p.docid) AS pos "
+        f"FROM {s}.postings p SEMI JOIN (SELECT termid FROM _fts_rebuild WHERE rebuild) r ON r.termid = p.termid",
+        [avgdl],
+    )
+    con.execute(
+        f"INSERT INTO {s}.top SELECT r.termid, r.docid, r.tf, r.len, d.name FROM _fts_ranked r "
+        f"JOIN {s}.docs d ON d.docid = r.docid WHERE r.pos <= ? ORDER BY r.termid, r.pos",
+        [keep],
+    )
+    bad = _BADNESS.format(p="r", avgdl="?")
+    con.execute(
+        f"INSERT INTO {s}.top_meta SELECT r.termid, ?, min({bad}) FILTER (WHERE r.pos > ?), "
+        "min(r.tf) FILTER (WHERE r.pos > ?), max(r.tf) FILTER (WHERE r.pos > ?), "
+        "count(*) FILTER (WHERE r.pos <= ?) FROM _fts_ranked r GROUP BY r.termid",
+        [avgdl, avgdl, keep, keep, keep, keep],
+    )
+    con.execute("DROP TABLE _fts_ranked")
 
 
 def _sort(con: duckdb.DuckDBPyConnection, table: str, order: str) -> None:

@@ -91,11 +91,13 @@ REWRITE_SHARE = 0.25
 _FUSED_HASH = """
 WITH p AS (SELECT fused_event_id, bit_xor(hash(hash(t))) AS h FROM fused_event_participants t GROUP BY ALL),
 m AS (SELECT fused_event_id, bit_xor(hash(hash(t))) AS h FROM fused_event_members t GROUP BY ALL),
+ea AS (
+    SELECT entity_id, bit_xor(hash(hash(entity_id, alias))) AS h FROM _entity_alias_set GROUP BY ALL
+),
 a AS (
-    SELECT fused_event_id, bit_xor(hash(hash(entity_id, alias))) AS h FROM (
-        SELECT DISTINCT p.fused_event_id, a.entity_id, a.alias FROM fused_event_participants p
-        JOIN entity_aliases a ON a.entity_id = p.entity_id WHERE p.role = 'actor'
-    ) GROUP BY ALL
+    SELECT fused_event_id, bit_xor(hash(hash(ea.entity_id, ea.h))) AS h FROM (
+        SELECT DISTINCT fused_event_id, entity_id FROM fused_event_participants WHERE role = 'actor'
+    ) JOIN ea USING (entity_id) GROUP BY ALL
 ),
 e AS (
     SELECT m.fused_event_id, bit_xor(hash(hash(x.k, x.event_id, x.evidence_id))) AS h FROM fused_event_members m JOIN (
@@ -135,7 +137,7 @@ _FUSED_TABLES = (
         UNION SELECT 'a:' || entity_key, fused_event_id FROM fp WHERE role = 'actor'
         UNION SELECT 'n:' || lower(name), fused_event_id FROM fp WHERE role = 'actor'
         UNION SELECT 'n:' || lower(a.alias), p.fused_event_id FROM fp p
-            JOIN entity_aliases a ON a.entity_id = p.entity_id WHERE p.role = 'actor'
+            JOIN _entity_alias_set a ON a.entity_id = p.entity_id WHERE p.role = 'actor'
         UNION SELECT 'p:' || entity_id, fused_event_id FROM fp
         UNION SELECT 'p:' || entity_key, fused_event_id FROM fp
         UNION SELECT 'o:' || lower(outlet), fused_event_id FROM fused_event_members
@@ -293,6 +295,10 @@ def build_serve_index(con: duckdb.DuckDBPyConnection, *, full: bool = True) -> l
             con.execute(f"INSERT INTO {SCHEMA}.meta VALUES ('version', ?)", [str(VERSION)])
             tables = _tables(con)
         written: list[str] = []
+        if "entity_aliases" in tables:
+            # One row per alias and document (hundreds of thousands); the distinct pairs are few.
+            con.execute("CREATE OR REPLACE TEMP TABLE _entity_alias_set AS "
+                        "SELECT DISTINCT entity_id, alias FROM entity_aliases")
         for part in SOURCES:
             if not all(table in tables for table, _ in SOURCES[part]):
                 log.info("serve index: no %s tables in this store; skipped", part)

@@ -149,10 +149,11 @@ CREATE TABLE IF NOT EXISTS figure_series (
     outlets         VARCHAR[] NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS figure_series_members (
+-- Member rows without their position, so a figure joining a series adds one row; the
+-- figure_series_members view numbers them (ordinal) in as-of order.
+CREATE TABLE IF NOT EXISTS figure_series_member_rows (
     series_id       VARCHAR NOT NULL,
     figure_id       VARCHAR NOT NULL,
-    ordinal         INTEGER NOT NULL,
     doc_id          VARCHAR NOT NULL,
     document        VARCHAR NOT NULL,
     outlet          VARCHAR,
@@ -210,6 +211,14 @@ CREATE TABLE IF NOT EXISTS dyad_monthly (
     n_events        INTEGER NOT NULL,
     weight_sum      DOUBLE NOT NULL
 );
+
+CREATE OR REPLACE VIEW figure_series_members AS
+SELECT series_id, figure_id,
+       (row_number() OVER (PARTITION BY series_id ORDER BY as_of NULLS LAST, value, figure_id) - 1)::INTEGER
+           AS ordinal,
+       doc_id, document, outlet, value, qualifier, unit, subject, as_of, as_of_precision, backwards,
+       evidence_id, evidence
+FROM figure_series_member_rows;
 
 CREATE OR REPLACE VIEW dyad_trend AS
 SELECT level, actor, actor_name, target, target_name, month,
