@@ -256,10 +256,13 @@ def _update_top(con: duckdb.DuckDBPyConnection, s: str, st: _State, fresh: bool)
     )
     if int(_scalar(con, "SELECT count(*) FROM _fts_rebuild WHERE NOT rebuild")):
         _trim_top(con, s, st.keep, avgdl)
+    written = 0
     if int(_scalar(con, "SELECT count(*) FROM _fts_rebuild WHERE rebuild")):
-        _rebuild_top(con, s, st.keep, avgdl)
+        written = _rebuild_top(con, s, st.keep, avgdl)
     con.execute("DROP TABLE _fts_rebuild")
-    total = int(_scalar(con, f"SELECT count(*) FROM {s}.top"))
+    # A first build writes every list in one statement; DuckDB 1.5.5 then counts 0 rows in
+    # `top` until the commit (seen at 7x10^5 rows), so take the statement's own count.
+    total = written if fresh else int(_scalar(con, f"SELECT count(*) FROM {s}.top"))
     if fresh or total - st.top_sorted > COMPACT * total:
         if not fresh:
             _sort(con, f"{s}.top", "termid, docid")
@@ -293,8 +296,11 @@ def _trim_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float) -
     con.execute("DROP TABLE _fts_cut")
 
 
-def _rebuild_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float) -> None:
-    """Rank the postings of the terms to rebuild; keep their best `keep` rows and bound the rest."""
+def _rebuild_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float) -> int:
+    """Rank the postings of the terms to rebuild; keep their best `keep` rows and bound the rest.
+
+    Returns the rows written to `top`.
+    """
     con.execute(
         f"DELETE FROM {s}.top WHERE termid IN (SELECT termid FROM _fts_rebuild WHERE rebuild)"
     )
@@ -306,11 +312,11 @@ def _rebuild_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float
         f"FROM {s}.postings p SEMI JOIN (SELECT termid FROM _fts_rebuild WHERE rebuild) r ON r.termid = p.termid",
         [avgdl],
     )
-    con.execute(
+    row = con.execute(
         f"INSERT INTO {s}.top SELECT r.termid, r.docid, r.tf, r.len, d.name FROM _fts_ranked r "
         f"JOIN {s}.docs d ON d.docid = r.docid WHERE r.pos <= ? ORDER BY r.termid, r.pos",
         [keep],
-    )
+    ).fetchone()
     bad = _BADNESS.format(p="r", avgdl="?")
     con.execute(
         f"INSERT INTO {s}.top_meta SELECT r.termid, ?, min({bad}) FILTER (WHERE r.pos > ?), "
@@ -319,6 +325,7 @@ def _rebuild_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float
         [avgdl, avgdl, keep, keep, keep, keep],
     )
     con.execute("DROP TABLE _fts_ranked")
+    return int(row[0]) if row else 0
 
 
 def _sort(con: duckdb.DuckDBPyConnection, table: str, order: str) -> None:
