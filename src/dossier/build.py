@@ -209,25 +209,55 @@ def build(
     started = time.perf_counter()
     started_at = dt.datetime.now()
     db_path = Path(db)
-    con = open_store(db_path, memory_limit=settings.get("store.memory_limit"))
+    store = _Store(db_path, settings)
     try:
         if not inputs:
+            con = store.open()
             return BuildReport(str(db), (), 0, 0, 0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started,
                                store_documents=_count(con, "SELECT count(*) FROM documents"),
                                store_entities=_count(con, "SELECT count(*) FROM entities"))
-        report = _run(inputs, con=con, db_path=db_path, settings=settings, executor=executor, progress=progress,
-                      started=started, started_at=started_at)
+        report = _run(inputs, store=store, db_path=db_path, settings=settings, executor=executor,
+                      progress=progress, started=started, started_at=started_at)
     finally:
-        con.close()
+        store.close()
     if strict and (report.failed or report.skipped):
         raise StrictBuildError(report)
     return report
 
 
+class _Store:
+    """The driver's connection: capped by `store.stream_memory_limit` while documents stream,
+    reopened with `store.memory_limit` for the end-of-build steps.
+
+    While documents stream the driver only appends and runs small look-ups, so a small
+    buffer pool keeps its memory flat; fusion and index updates then need more working
+    memory, and a cap set on an open connection does not reach all of DuckDB's operators
+    (a raised `SET memory_limit` still failed at the old cap), hence the reopen.
+    """
+
+    def __init__(self, path: Path, settings: Settings) -> None:
+        self.path, self.settings = path, settings
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def open(self, *, streaming: bool = False) -> duckdb.DuckDBPyConnection:
+        """Return a connection with the cap for streaming or for the end-of-build steps."""
+        self.close()
+        setting = "store.stream_memory_limit" if streaming and self.settings.get("store.stream_memory_limit") \
+            else "store.memory_limit"
+        self.con = open_store(self.path, memory_limit=self.settings.get(setting), limit_setting=setting)
+        return self.con
+
+    def close(self) -> None:
+        """Close the connection, if open."""
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+
 def _run(
     inputs: Sequence[str | os.PathLike[str]],
     *,
-    con: duckdb.DuckDBPyConnection,
+    store: _Store,
     db_path: Path,
     settings: Settings,
     executor: BatchExecutor | ExecutorFactory | None,
@@ -241,6 +271,7 @@ def _run(
     resolve_every = max(1, int(settings.get("build.resolve_every_docs", DEFAULT_RESOLVE_EVERY)))
     min_docs = int(settings.get("clean.site_line_min_docs", DEFAULT_SITE_LINE_MIN_DOCS))
     site_fn = _site_line_fn()
+    con = store.open(streaming=True)
     learnt = load_site_lines(con, min_docs)
     runner, owned = _make_executor(executor, settings, learnt)
     # A second connection to the same database for look-ups made while the executor pulls
@@ -349,8 +380,8 @@ def _run(
         if owned:
             runner.close()
         lookup.close()
-        if stream_threads:
-            con.execute("RESET threads")
+    # The end-of-build steps: the larger cap and DuckDB's default threads.
+    con = store.open()
     # The documents stored since the last resolution (and rows left unresolved by an
     # earlier build killed before its end).
     _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")

@@ -168,3 +168,36 @@ def test_build_groups_batches_into_transactions_with_the_same_rows(tmp_path: Pat
         # Resolution deferred to the end still resolves every row.
         assert con.execute("SELECT count(*) FROM doc_entities WHERE entity_id IS NULL").fetchone() == (0,)
         con.close()
+
+
+def test_build_streams_under_the_stream_cap_and_finishes_under_the_store_cap(
+    tmp_path: Path, settings: Settings, executor: ModelsExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dossier.build
+
+    opened: list[tuple[str, str]] = []  # (setting named, DuckDB's memory_limit on that connection)
+
+    def spy(path: Path, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        con = open_store(path, **kwargs)  # type: ignore[arg-type]
+        row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        opened.append((str(kwargs.get("limit_setting")), str(row[0] if row else "")))
+        return con
+
+    monkeypatch.setattr(dossier.build, "open_store", spy)
+    values = {**settings.values, "store": {"memory_limit": "300MB", "stream_memory_limit": "150MB"}}
+    corpus = write_corpus(tmp_path / "corpus", n_text=2)
+    capped = Settings(values=values, extra_files=settings.extra_files)
+    report = build([corpus], db=tmp_path / "s.duckdb", settings=capped, executor=executor)
+    assert report.ok >= 2
+    # DuckDB reports the caps in its own units (MiB of the bytes asked for).
+    assert [name for name, _ in opened] == ["store.stream_memory_limit", "store.memory_limit"]
+    assert [limit for _, limit in opened] == ["143.0 MiB", "286.1 MiB"]
+
+
+def test_build_names_a_bad_stream_cap(tmp_path: Path, settings: Settings, executor: ModelsExecutor) -> None:
+    from dossier.errors import StoreError
+
+    values = {**settings.values, "store": {"stream_memory_limit": "lots"}}
+    with pytest.raises(StoreError, match=r"store\.stream_memory_limit 'lots': .*use a size such as '1GB'"):
+        build([write_corpus(tmp_path / "corpus", n_text=1)], db=tmp_path / "s.duckdb",
+              settings=Settings(values=values, extra_files=settings.extra_files), executor=executor)

@@ -66,12 +66,14 @@ def missing_modules_fail_fast() -> None:
 
 
 def open_store(
-    path: Path | str, *, read_only: bool = False, memory_limit: str | None = None
+    path: Path | str, *, read_only: bool = False, memory_limit: str | None = None,
+    limit_setting: str = "store.memory_limit",
 ) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB store at `path`; a writable open creates and migrates it.
 
     `memory_limit` (e.g. "1GB") caps DuckDB's buffer pool, which otherwise caches the
-    store as it grows (by default up to 80% of the machine's memory).
+    store as it grows (by default up to 80% of the machine's memory); `limit_setting`
+    is the setting it came from, named in errors.
     """
     path = Path(path)
     if read_only and not path.exists():
@@ -82,10 +84,13 @@ def open_store(
         raise StoreError(f"{path}: cannot open the store ({err}); is another process writing it?") from None
     if memory_limit:
         try:
-            con.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
+            con.execute(f"SET memory_limit = '{_checked_size(memory_limit, limit_setting)}'")
         except duckdb.Error as err:
             con.close()
-            raise StoreError(f"store.memory_limit {memory_limit!r}: {err}; use a size such as '1GB'") from None
+            raise StoreError(f"{limit_setting} {memory_limit!r}: {err}; use a size such as '1GB'") from None
+        except StoreError:
+            con.close()
+            raise
     if read_only:
         version = _current_version(con)
         if version != SCHEMA_VERSION:
@@ -99,10 +104,10 @@ def open_store(
     return con
 
 
-def _checked_size(size: str) -> str:
+def _checked_size(size: str, setting: str) -> str:
     # Only digits, a decimal point, spaces and unit letters reach the SET statement.
     if not size or any(not (c.isalnum() or c in ". ") for c in size):
-        raise StoreError(f"store.memory_limit {size!r}: not a size; use a size such as '1GB'")
+        raise StoreError(f"{setting} {size!r}: not a size; use a size such as '1GB'")
     return size
 
 
