@@ -270,7 +270,7 @@ class _Update:
         clusters = {fused_id(c): c for label in sorted(by_comp) for c in cluster_events(by_comp[label], config, docs)}
         current = {m.event_id: fid for fid, cluster in clusters.items() for m in cluster}
         # Member rows to (re)write: events new to their fused event, or whose content changed.
-        moved = {e for e, fid in current.items() if e in seeds or stored.get(e) != fid}
+        moved, left = _member_changes(stored, current, seeds)
         n_stored = Counter(stored.values())
         fused: list[FusedEvent] = []
         for fid, cluster in clusters.items():
@@ -284,7 +284,6 @@ class _Update:
             select(con, "_fuse_fe", gone)
             for table in ("fused_events", "fused_event_participants"):
                 con.execute(f"DELETE FROM {table} WHERE fused_event_id IN (SELECT id FROM _fuse_fe)")
-        left = {e for e, fid in stored.items() if current.get(e) != fid or e in seeds}
         if left:
             select(con, "_fuse_evs", left)
             con.execute("DELETE FROM fused_event_members WHERE event_id IN (SELECT id FROM _fuse_evs)")
@@ -486,8 +485,7 @@ class _Update:
         if not self.full:
             # Member rows change only for figures that moved, changed or turned backwards.
             now = {f.figure_id: (s.series_id, f.figure_id in s.backwards) for s in series for f in s.members}
-            rewrite = {f for f, v in now.items() if f in seeds or stored.get(f) != v}
-            left = {f for f, v in stored.items() if f in seeds or now.get(f) != v}
+            rewrite, left = _member_changes(stored, now, seeds)
             if left:
                 select(con, "_fuse_figs", left)
                 con.execute("DELETE FROM figure_series_member_rows WHERE figure_id IN (SELECT id FROM _fuse_figs)")
@@ -495,6 +493,18 @@ class _Update:
         contras = figure_contradictions(figure_conflicts(series, config, self.source_group, docs), docs)
         _write_contradictions(con, contras)
         return len(figures)
+
+
+def _member_changes(stored: dict[str, Any], now: dict[str, Any], seeds: set[str]) -> tuple[set[str], set[str]]:
+    """Member rows to write and to delete, by member id, from what each member belongs to.
+
+    `stored` and `now` map a member (event or figure) to what its row records of its group
+    (fused event id; series id and `backwards`) before and after; a seed's own content
+    changed, so its row is rewritten even when the group is the same.
+    """
+    write = {m for m, v in now.items() if m in seeds or stored.get(m) != v}
+    drop = {m for m, v in stored.items() if m in seeds or now.get(m) != v}
+    return write, drop
 
 
 def _drop_contradictions(con: duckdb.DuckDBPyConnection, kinds: str, ids_table: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from dossier.errors import DossierError
 from dossier.ingest.records import InputFailure, RawDocument
 from dossier.pipeline import StageResult
+from dossier.scale.executor import in_flight_per_worker
 from dossier.scale.worker import run_batch
 from dossier.settings import Settings
 
@@ -58,7 +59,7 @@ class DaskExecutor:
                 f"cannot reach the Dask scheduler at {address} ({err}); start one with "
                 "`dask scheduler` and workers with `dask worker ADDRESS`, or use --dask local"
             ) from None
-        ahead = max(1, int(settings.get("scale.in_flight_per_worker", 4)))
+        ahead = in_flight_per_worker(settings)
         known = len(self.client.scheduler_info().get("workers", {}))
         self.in_flight = max(2, ahead * (known or workers))
 

@@ -15,6 +15,11 @@ from dossier.pipeline import PipelineModels, StageResult, load_models, process_b
 from dossier.settings import Settings
 
 
+def in_flight_per_worker(settings: Settings) -> int:
+    """Batches a pool or Dask executor keeps submitted per worker (`scale.in_flight_per_worker`)."""
+    return max(1, int(settings.get("scale.in_flight_per_worker", 4)))
+
+
 class BatchExecutor(Protocol):
     """Runs `process_batch` over a stream of batches."""
 

@@ -14,6 +14,7 @@ from multiprocessing.pool import AsyncResult, Pool
 
 from dossier.ingest.records import RawDocument
 from dossier.pipeline import StageResult
+from dossier.scale.executor import in_flight_per_worker
 from dossier.scale.worker import run_batch
 from dossier.settings import Settings
 
@@ -35,7 +36,7 @@ class PoolExecutor:
         recycle_docs = int(settings.get("scale.recycle_after_docs", 0) or 0)
         # A process is replaced after this many batches: real recycling, memory returns to the OS.
         self._max_tasks = max(1, recycle_docs // batch_size) if recycle_docs else None
-        self.in_flight_per_worker = max(1, int(settings.get("scale.in_flight_per_worker", 4)))
+        self.in_flight_per_worker = in_flight_per_worker(settings)
         # "spawn": the driver holds an open DuckDB connection, which must not be forked.
         self._ctx = multiprocessing.get_context("spawn")
         self._pool: Pool | None = None

@@ -276,11 +276,8 @@ def _trim_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float) -
     Costs the length of the lists, not of the terms' postings: a list holds every row of
     its term that could beat the rows left out, so its best rows are found among its own.
     """
-    norm = _NORM.format(p="t", avgdl="?")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _fts_cut AS SELECT * FROM (SELECT t.termid, t.docid, t.tf, t.len, "
-        f"row_number() OVER (PARTITION BY t.termid ORDER BY {norm} DESC, t.docid) AS pos FROM {s}.top t "
-        "SEMI JOIN (SELECT termid FROM _fts_rebuild WHERE NOT rebuild) r ON r.termid = t.termid) WHERE pos > ?",
+        f"CREATE OR REPLACE TEMP TABLE _fts_cut AS SELECT * FROM ({_ranked(f'{s}.top', rebuild=False)}) WHERE pos > ?",
         [avgdl, keep],
     )
     # The bound is kept at the list's own avgdl a0: the cut rows' badness is taken there.
@@ -305,13 +302,7 @@ def _rebuild_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float
         f"DELETE FROM {s}.top WHERE termid IN (SELECT termid FROM _fts_rebuild WHERE rebuild)"
     )
     con.execute(f"DELETE FROM {s}.top_meta WHERE termid IN (SELECT termid FROM _fts_rebuild WHERE rebuild)")
-    norm = _NORM.format(p="p", avgdl="?")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _fts_ranked AS SELECT p.termid, p.docid, p.tf, p.len, "
-        f"row_number() OVER (PARTITION BY p.termid ORDER BY {norm} DESC, p.docid) AS pos "
-        f"FROM {s}.postings p SEMI JOIN (SELECT termid FROM _fts_rebuild WHERE rebuild) r ON r.termid = p.termid",
-        [avgdl],
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _fts_ranked AS {_ranked(f'{s}.postings', rebuild=True)}", [avgdl])
     row = con.execute(
         f"INSERT INTO {s}.top SELECT r.termid, r.docid, r.tf, r.len, d.name FROM _fts_ranked r "
         f"JOIN {s}.docs d ON d.docid = r.docid WHERE r.pos <= ? ORDER BY r.termid, r.pos",
@@ -326,6 +317,17 @@ def _rebuild_top(con: duckdb.DuckDBPyConnection, s: str, keep: int, avgdl: float
     )
     con.execute("DROP TABLE _fts_ranked")
     return int(row[0]) if row else 0
+
+
+def _ranked(table: str, *, rebuild: bool) -> str:
+    """SELECT of `table`'s rows (termid, docid, tf, len) for the terms of `_fts_rebuild` marked
+    `rebuild` (or not), each with its rank `pos` in its term at the avgdl given as the parameter."""
+    norm = _NORM.format(p="x", avgdl="?")
+    return (
+        f"SELECT x.termid, x.docid, x.tf, x.len, row_number() OVER (PARTITION BY x.termid ORDER BY {norm} DESC, "
+        f"x.docid) AS pos FROM {table} x SEMI JOIN (SELECT termid FROM _fts_rebuild WHERE "
+        f"{'' if rebuild else 'NOT '}rebuild) r ON r.termid = x.termid"
+    )
 
 
 def _sort(con: duckdb.DuckDBPyConnection, table: str, order: str) -> None:
