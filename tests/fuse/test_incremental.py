@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +147,42 @@ def test_incremental_two_rows_changed_alike_are_not_a_no_op(fuse_store: Any, set
     again = refresh(con, settings)
     con.close()
     assert not again.skipped
+
+
+def test_incremental_keeps_the_member_rows_of_events_and_series_that_new_reports_join(
+    fuse_store: Any, settings: Any, fuse_spec: Any, add_fixture_article: Any, monkeypatch: Any
+) -> None:
+    # A fused event is named after its founding report and a series after its smallest
+    # figure, so one that later reports join keeps its id, and only the joining reports'
+    # member rows are written.
+    refresh_module = importlib.import_module("dossier.fuse.refresh")  # not the function of that name
+    arts = {a["name"]: a for a in fuse_spec["articles"]}
+    names = sorted(arts)
+    path = fuse_store(names[::2])
+    con = open_store(path)
+    refresh(con, settings)
+    groups = {"fused_event_members": "fused_event_id", "figure_series_member_rows": "series_id"}
+    sizes = {t: f"SELECT {g}, count(*) FROM {t} GROUP BY ALL" for t, g in groups.items()}
+    before = {t: dict(con.execute(sql).fetchall()) for t, sql in sizes.items()}
+    written: dict[str, list[dict[str, Any]]] = {t: [] for t in groups}
+    real_insert = refresh_module._insert
+
+    def spy(con_: Any, table: str, rows: Any) -> None:
+        if table in written:
+            written[table].extend(rows)
+        real_insert(con_, table, rows)
+
+    monkeypatch.setattr(refresh_module, "_insert", spy)
+    new_docs = {add_fixture_article(con, arts[name], fuse_spec["entities"]) for name in names[1::2]}
+    refresh(con, settings)
+    after = {t: dict(con.execute(sql).fetchall()) for t, sql in sizes.items()}
+    con.close()
+    for table, group in groups.items():
+        grown = {g for g, n in after[table].items() if n > before[table].get(g, n)}
+        assert grown, table  # some stored events and series were joined by new reports
+        for g in grown:
+            rows = [r for r in written[table] if r[group] == g]
+            assert len(rows) == after[table][g] - before[table][g], (table, g)  # the new members only
+            assert {r["doc_id"] for r in rows} <= new_docs
+        assert len(written[table]) < sum(after[table].values())  # not a rewrite of every member row
+    assert _snapshot(path) == _full(path, settings)
