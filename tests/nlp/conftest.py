@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import spacy
+from spacy.tokens import Doc
 
 from dossier.clean.records import CleanArticle, OffsetMap, PublishedDate
-from dossier.nlp import Parser
+from dossier.nlp import MODEL, Parser
 from dossier.nlp.records import Entity, ParsedArticle
 
 
@@ -15,6 +17,18 @@ def article(body: str, published: str | None = None, precision: str = "day", tit
     """A clean article with this body (no clutter), as the clean stage would hand it over."""
     pub = PublishedDate(published, precision if published else "unknown", "test")  # type: ignore[arg-type]
     return CleanArticle("test", "test.txt", "test.txt", body, "text", body, OffsetMap(), pub, title=title)
+
+
+def signature(doc: Doc) -> list[tuple[object, ...]]:
+    """Every annotation spaCy sets on each token of `doc`."""
+    return [(t.text, t.tag_, t.pos_, str(t.morph), t.morph.key, t.lemma_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_)
+            for t in doc]
+
+
+@pytest.fixture(scope="session")
+def spacy_own() -> spacy.language.Language:
+    """The model exactly as spaCy ships it: its own attribute_ruler and matrix backend (blis)."""
+    return spacy.load(MODEL)
 
 
 @pytest.fixture(scope="session")

@@ -6,29 +6,17 @@ from pathlib import Path
 
 import pytest
 import spacy
-from spacy.tokens import Doc
 
-from dossier.nlp import MODEL, Parser, batches
+from dossier.nlp import Parser, batches
 from dossier.nlp.fastrules import FastAttributeRuler
 
-from .conftest import article
+from .conftest import article, signature
 
 TRICKY = (
     "I ain't gonna sign it, y'all. Let's go, c'mon! There are gotta be 3 ways.\n\n"
     "He 'd say the junta's envoy - who is it? - met them  in  Moscow on Monday.\n \n"
     "Something, anyone, nothing: everybody knows.  \t"
 )
-
-
-def _signature(doc: Doc) -> list[tuple[object, ...]]:
-    return [(t.text, t.tag_, t.pos_, str(t.morph), t.morph.key, t.lemma_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_)
-            for t in doc]
-
-
-@pytest.fixture(scope="module")
-def spacy_own() -> spacy.language.Language:
-    """The model exactly as spaCy ships it (its own attribute_ruler)."""
-    return spacy.load(MODEL)
 
 
 def test_fastrules_installed_in_parser(parser: Parser) -> None:
@@ -43,7 +31,7 @@ def test_fastrules_same_attributes_as_spacy(parser: Parser, spacy_own: spacy.lan
     ours = list(parser.nlp.pipe(texts))
     theirs = list(spacy_own.pipe(texts))
     for a, b in zip(ours, theirs, strict=True):
-        assert _signature(a) == _signature(b)
+        assert signature(a) == signature(b)
     # The exceptions fired: a lemma and a POS that only the word rules give.
     tricky = ours[0]
     assert [t.lemma_ for t in tricky if t.lower_ == "ai"] == ["be"]
@@ -81,4 +69,4 @@ def test_parse_same_alone_and_in_a_batch(parser: Parser, shared_dir: Path) -> No
     alone = [parser.parse([a])[0] for a in arts]
     for x, y in zip(together, alone, strict=True):
         assert (x.entities, x.mentions, x.timexes) == (y.entities, y.mentions, y.timexes)
-        assert _signature(x.doc) == _signature(y.doc)
+        assert signature(x.doc) == signature(y.doc)
