@@ -186,3 +186,4 @@ def test_incremental_keeps_the_member_rows_of_events_and_series_that_new_reports
             assert {r["doc_id"] for r in rows} <= new_docs
         assert len(written[table]) < sum(after[table].values())  # not a rewrite of every member row
     assert _snapshot(path) == _full(path, settings)
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,12 @@ ARTICLES = [
                "At least 320 people have been killed in the crackdown on dissent since the Feb. 1 coup")]),
     _art("paper_b.txt", "2021-06-28",
          "YANGON - Myanmar's junta chief flew to Russia. At least 883 people have been killed, the AAPP said. "
-         "Security forces killed 40 people in Yangon on Sunday, witnesses said.",
+         "An air strike killed 40 people in Yangon on Sunday, witnesses said.",
          ["Yangon", "Myanmar", "Russia"],
          [_fig(883, "people", "killed", "people killed", "2021-06-28",
                "At least 883 people have been killed, the AAPP said"),
-          _fig(40, "people", "killed", "killed people in Yangon on Sunday", "2021-06-27",
-               "Security forces killed 40 people in Yangon on Sunday, witnesses said")]),
+          _fig(40, "people", "killed", "people killed in Yangon", "2021-06-27",
+               "An air strike killed 40 people in Yangon on Sunday, witnesses said")]),
     _art("un_c.txt", "2024-06-30",
          "By June 2024, at least 5,280 civilians in Myanmar had been killed, including 1,022 women.",
          ["Myanmar"],
@@ -76,10 +77,15 @@ ARTICLES = [
          [_fig(3900, "people", "killed", "people killed", "2023-08-01",
                "at least 3,900 people have been killed, the health ministry in Khartoum said")]),
     _art("paper_g.txt", "2021-06-29",
-         "Myanmar troops killed 38 people in Yangon on Sunday, a local paper reported.",
+         "A military air strike killed 38 people in Yangon on Sunday, a local paper reported.",
          ["Myanmar", "Yangon"],
-         [_fig(38, "people", "killed", "killed people in Yangon on Sunday", "2021-06-27",
-               "Myanmar troops killed 38 people in Yangon on Sunday")]),
+         [_fig(38, "people", "killed", "people killed in Yangon", "2021-06-27",
+               "A military air strike killed 38 people in Yangon on Sunday")]),
+    _art("paper_h.txt", "2021-07-12",
+         "An air strike killed 25 people in Yangon on Sunday, residents of Myanmar's largest city said.",
+         ["Yangon", "Myanmar"],
+         [_fig(25, "people", "killed", "people killed in Yangon", "2021-07-11",
+               "An air strike killed 25 people in Yangon on Sunday")]),
 ]
 
 
@@ -112,6 +118,7 @@ MUST_NOT_JOIN = [
     (320, 900, "two countries' death tolls"),
     (5280, 1400, "women killed is not the overall toll"),
     (883, 40, "a running total and one day's toll"),
+    (40, 25, "one place's toll on two Sundays two weeks apart"),
     (883, 11000, "killed and arrested"),
     (5280, 1022, "a sub-population counted in the same sentence"),
 ]
@@ -138,3 +145,32 @@ def test_series_toll_rises(series_store: Path) -> None:
     finally:
         con.close()
     assert row == ("rising", False, 3)
+
+
+def test_figures_read_from_their_keys_group_like_figures_read_in_full(series_store: Path, settings: Any) -> None:
+    # An incremental refresh regroups stored figures from `fuse_figure_keys` (no sentence):
+    # every choice (context, subject words, scope) must come out as from the full read.
+    from dossier.fuse.config import load_config
+    from dossier.fuse.figures import block_keys, build_series
+    from dossier.fuse.inputs import load_docs, load_figures, load_keyed_figures
+
+    config = load_config(settings)
+    con = duckdb.connect(str(series_store), read_only=True)
+    try:
+        docs = load_docs(con)
+        full = load_figures(con, docs, config)
+        keyed, keys = load_keyed_figures(con, docs, [f.figure_id for f in full])
+    finally:
+        con.close()
+    assert keys == block_keys(full, config)
+    blocks = Counter(keys.values())
+    assert any(k.endswith("|occasion") and n > 1 for k, n in blocks.items())  # both scopes are regrouped
+    assert any(k.endswith("|total") and n > 1 for k, n in blocks.items())
+    assert all(f.evidence == "" for f in keyed)
+
+    def members(series: list[Any]) -> list[tuple[str, list[str], frozenset[str], str]]:
+        return [(s.series_id, [f.figure_id for f in s.members], s.backwards, s.trend) for s in series]
+
+    expected = members(build_series(full, config, keys))
+    assert expected
+    assert members(build_series(sorted(keyed, key=lambda f: f.figure_id), config, keys)) == expected

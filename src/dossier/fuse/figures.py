@@ -136,23 +136,17 @@ def _context(items: list[FigureRow]) -> dict[str, str]:
     """Return figure_id -> context country ("" when none is known), chosen on the whole block."""
     freq: Counter[str] = Counter()
     for f in items:
-        freq.update(set(f.countries or f.doc_countries))
+        freq.update(set(f.countries))
     out = {}
     for f in items:
-        options = f.countries or f.doc_countries
+        options = f.countries
         out[f.figure_id] = min(options, key=lambda c: (-freq[c], c)) if options else ""
     return out
 
 
 def _group(items: list[FigureRow], config: FuseConfig, occasion: bool) -> list[list[FigureRow]]:
     """Split one context of one block into measures (see the module docstring)."""
-    memo: dict[tuple[str | None, frozenset[str]], frozenset[str]] = {}
-    words = {}
-    for f in items:
-        text = (f.subject, f.place_words)
-        if text not in memo:
-            memo[text] = content_words(f.subject, config, f.place_words)
-        words[f.figure_id] = memo[text]
+    words = {f.figure_id: f.words for f in items}
     gap = config.max_date_gap_days
     # Nodes: figures with equal word sets (and, for occasions, equal dates) are one node.
     nodes: dict[tuple[frozenset[str], tuple[dt.date, dt.date] | None], list[FigureRow]] = defaultdict(list)
@@ -237,9 +231,10 @@ def _group(items: list[FigureRow], config: FuseConfig, occasion: bool) -> list[l
     return list(groups.values())
 
 
-def group_block(items: list[FigureRow], config: FuseConfig) -> list[list[FigureRow]]:
-    """Split the figures of one block (same `block_key`) into measures."""
-    occasion = figure_scope(items[0], config) == "occasion"
+def group_block(items: list[FigureRow], config: FuseConfig, block: str) -> list[list[FigureRow]]:
+    """Split the figures of one block (`block`, their `block_key`) into measures."""
+    # The scope is read from the key: figures read for regrouping carry no sentence.
+    occasion = block.rsplit("|", 1)[-1] == "occasion"
     ctx = _context(items)
     by_ctx: dict[str, list[FigureRow]] = defaultdict(list)
     for f in items:
@@ -305,8 +300,8 @@ def build_series(figures: list[FigureRow], config: FuseConfig, keys: dict[str, s
     for f in figures:
         blocks[keys[f.figure_id]].append(f)
     out = []
-    for _, items in sorted(blocks.items()):
-        for comp in group_block(items, config):
+    for block, items in sorted(blocks.items()):
+        for comp in group_block(items, config, block):
             if len({f.doc_id for f in comp}) < config.series_min_documents:
                 continue
             members = sorted(comp, key=_as_of_key)

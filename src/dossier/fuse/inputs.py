@@ -9,6 +9,8 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
+from dossier.fuse.config import FuseConfig
+from dossier.fuse.figures import content_words
 from dossier.fuse.records import Doc, EventRow, FigureRow, Party
 
 # Documents that take part: stored fine and not replaced by a newer version of their source.
@@ -161,14 +163,13 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def load_figures(
-    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], figure_ids: Iterable[str] | None = None,
-    *, min_share: float = 0.15,
+    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], config: FuseConfig, figure_ids: Iterable[str] | None = None,
 ) -> list[FigureRow]:
     """Return the figures of taking-part documents (all, or those in `figure_ids`), sorted by figure_id.
 
-    Each carries its context: the countries named in its sentence, its document's main
-    countries (at least `min_share` of the document's place mentions) and the words of
-    the document's place names.
+    Each carries its context: the countries named in its sentence, else its document's main
+    countries (at least `config.context_min_share` of the document's place mentions), and
+    the content words of its subject without the words of the document's place names.
     """
     if figure_ids is None:
         figure_ids = [r[0] for r in con.execute("SELECT figure_id FROM figures").fetchall()]
@@ -185,14 +186,52 @@ def load_figures(
     main: dict[str, tuple[str, ...]] = {}
     for doc_id, c in counts.items():
         total = sum(c.values())
-        main[doc_id] = tuple(sorted(k for k, n in c.items() if n >= min_share * total))
+        main[doc_id] = tuple(sorted(k for k, n in c.items() if n >= config.context_min_share * total))
     place_words: dict[str, frozenset[str]] = {}
     for doc_id, names, aliases in con.execute(_DOC_PLACE_NAMES_SQL.format(sel="_fuse_fig_sel")).fetchall():
         text = " ".join([*(names or []), *(a for a in aliases or [] if a)]).lower()
         place_words[doc_id] = frozenset(_WORD.findall(text))
-    return [
-        FigureRow(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[6], r[7], r[8] or "unknown", r[9], r[10],
-                  sentence.get(r[0], ()), main.get(r[1], ()), place_words.get(r[1], frozenset()))
-        for r in rows
-        if r[1] in docs
+    words: dict[tuple[str | None, str], frozenset[str]] = {}
+    out = []
+    for r in rows:
+        if r[1] not in docs:
+            continue
+        key = (r[6], r[1])
+        if key not in words:
+            words[key] = content_words(r[6], config, place_words.get(r[1], frozenset()))
+        out.append(FigureRow(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[6], r[7], r[8] or "unknown", r[9], r[10],
+                             sentence.get(r[0]) or main.get(r[1], ()), words[key]))
+    return out
+
+
+def load_keyed_figures(
+    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], figure_ids: Iterable[str]
+) -> tuple[list[FigureRow], dict[str, str]]:
+    """Return stored figures as a refresh regroups them, and figure_id -> block.
+
+    Their countries, subject words and block come from `fuse_figure_keys` (written when the
+    figure was last read in full) and their evidence is left empty: regrouping a block reads
+    every figure of it, and only the few whose rows are rewritten need their sentence
+    (`figure_evidence`).
+    """
+    select(con, "_fuse_fig_sel", figure_ids)
+    rows = con.execute(
+        "SELECT f.figure_id, f.doc_id, f.value, f.qualifier, f.unit, f.category, f.subject, f.as_of, "
+        "f.as_of_precision, f.evidence_id, k.countries, k.words, k.block FROM fuse_figure_keys k "
+        "JOIN _fuse_fig_sel s ON s.id = k.figure_id JOIN figures f ON f.figure_id = k.figure_id ORDER BY f.figure_id"
+    ).fetchall()
+    out = [
+        FigureRow(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[6], r[7], r[8] or "unknown", r[9], "",
+                  tuple(r[10]), frozenset(r[11]))
+        for r in rows if r[1] in docs
     ]
+    return out, {r[0]: r[12] for r in rows if r[1] in docs}
+
+
+def figure_evidence(con: duckdb.DuckDBPyConnection, figure_ids: Iterable[str]) -> dict[str, str]:
+    """Return figure_id -> its evidence sentence."""
+    select(con, "_fuse_fig_sel", figure_ids)
+    return dict(con.execute(
+        "SELECT f.figure_id, coalesce(ev.text, '') FROM figures f JOIN _fuse_fig_sel s ON s.id = f.figure_id "
+        "LEFT JOIN evidence ev ON ev.evidence_id = f.evidence_id"
+    ).fetchall())

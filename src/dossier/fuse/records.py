@@ -98,7 +98,9 @@ class FigureRow:
     as_of: dt.date | None
     as_of_precision: str
     evidence_id: str
-    evidence: str
-    countries: tuple[str, ...] = ()  # ISO3 of the places named in the figure's own sentence
-    doc_countries: tuple[str, ...] = ()  # the document's main countries (share of its place mentions)
-    place_words: frozenset[str] = frozenset()  # words of the document's place names (not subject words)
+    evidence: str  # "" when read for regrouping only (fuse.inputs.load_keyed_figures)
+    # Countries it can be about: those of the places named in its own sentence, else its
+    # document's main countries (share of the document's place mentions).
+    countries: tuple[str, ...] = ()
+    # Content words of its subject (fuse.figures.content_words; the document's place names left out).
+    words: frozenset[str] = frozenset()

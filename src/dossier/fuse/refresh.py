@@ -22,7 +22,7 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -33,16 +33,24 @@ from dossier.fuse.contradictions import Contradiction, event_contradictions, fig
 from dossier.fuse.duplicates import insert_rows, update_duplicates, update_signatures
 from dossier.fuse.dyads import dyad_events
 from dossier.fuse.events import FusedEvent, cluster_events, entity_keys, event_components, fuse, fused_id
-from dossier.fuse.figures import block_keys, build_series, figure_conflicts
-from dossier.fuse.inputs import canonical_entities, load_docs, load_events, load_figures, select
-from dossier.fuse.records import Doc, EventRow
+from dossier.fuse.figures import FigureConflict, Series, block_keys, build_series, figure_conflicts
+from dossier.fuse.inputs import (
+    canonical_entities,
+    figure_evidence,
+    load_docs,
+    load_events,
+    load_figures,
+    load_keyed_figures,
+    select,
+)
+from dossier.fuse.records import Doc, EventRow, FigureRow
 from dossier.settings import Settings, data_path
 from dossier.store.connection import transaction
 
 log = logging.getLogger(__name__)
 
 # Bump when the fusion logic changes, so stores recompute fully once after an upgrade.
-FUSE_VERSION = "fuse.v3"  # v3: fused_event_id from the founding event
+FUSE_VERSION = "fuse.v4"  # v4: fuse_figure_keys holds each figure's countries and subject words
 
 FUSE_TABLES = (
     "doc_duplicates", "doc_sources", "fused_events", "fused_event_members", "fused_event_participants",
@@ -108,6 +116,12 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     if old_members:
         # Before fuse.v3 the member rows were a table with stored ordinals; now a view numbers them.
         con.execute("DROP TABLE figure_series_members")
+    key_cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'fuse_figure_keys'"
+    ).fetchall()}
+    if key_cols and "words" not in key_cols:
+        # Internal state before fuse.v4 (no countries or words); the version bump refreshes fully.
+        con.execute("DROP TABLE fuse_figure_keys")
     con.execute(data_path("fuse", "tables.sql").read_text(encoding="utf-8"))
 
 
@@ -160,6 +174,7 @@ class _Update:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, config: FuseConfig, full: bool) -> None:
         self.con, self.config, self.full = con, config, full
+        self.loaded: dict[str, EventRow] = {}  # events read by `_events`, by event_id
 
     def run(self, fp: str, started: float) -> RefreshReport:
         con = self.con
@@ -289,6 +304,8 @@ class _Update:
             con.execute("DELETE FROM fused_event_members WHERE event_id IN (SELECT id FROM _fuse_evs)")
         self._write_keys(rekey, comp)
         _write_events(con, fused, docs, self.source_group, config, None if self.full else moved)
+        # Contradiction neighbours are mostly fused events of these components: kept for them.
+        self.loaded = {e.event_id: e for e in events}
         return len(events), fused, gone
 
     def _write_keys(self, events: list[EventRow], comp: dict[str, str]) -> None:
@@ -343,8 +360,9 @@ class _Update:
             "SELECT fused_event_id, event_id FROM fused_event_members JOIN _fuse_fe ON id = fused_event_id"
         ).fetchall():
             members[fid].append(eid)
-        rows = {e.event_id: e for e in load_events(con, self.docs, {e for m in members.values() for e in m},
-                                                     canon=self.canon)}
+        rows = dict(self.loaded)
+        missing = {e for m in members.values() for e in m} - rows.keys()
+        rows.update((e.event_id, e) for e in load_events(con, self.docs, missing, canon=self.canon))
         return [fuse([rows[e] for e in m if e in rows], self.docs) for _, m in sorted(members.items())]
 
     # -- contradictions between fused events ----------------------------------------------------
@@ -438,11 +456,13 @@ class _Update:
     def _figures(
         self, new: set[str], removed: set[str], regrouped: set[str], entities: set[str]
     ) -> int:
+        """Regroup the blocks the changes touch; write only the series (and their conflicts) that changed."""
         con, config, docs = self.con, self.config, self.docs
-        share = config.context_min_share
         seeds: set[str] = set()
+        stored: dict[str, tuple[str, bool]] = {}  # figure_id -> (series_id, backwards) before this refresh
         if self.full:
-            figures = load_figures(con, docs, min_share=share)
+            figures = load_figures(con, docs, config)
+            keys = block_keys(figures, config)
         else:
             select(con, "_fuse_docs", new | regrouped)
             seeds = _ids(con, "SELECT figure_id FROM figures JOIN _fuse_docs ON id = doc_id")
@@ -453,46 +473,70 @@ class _Update:
                                    "doc_entities JOIN _fuse_ent ON id = entity_id)")
             select(con, "_fuse_docs", removed | regrouped)
             gone_figs = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_docs ON id = doc_id")
-            seed_rows = load_figures(con, docs, seeds, min_share=share)
-            blocks = set(block_keys(seed_rows, config).values())
+            seed_rows = load_figures(con, docs, config, seeds)
+            keys = block_keys(seed_rows, config)
+            blocks = set(keys.values())
             select(con, "_fuse_figs", seeds | gone_figs)
             blocks |= _ids(con, "SELECT DISTINCT block FROM fuse_figure_keys JOIN _fuse_figs ON id = figure_id")
             select(con, "_fuse_blocks", blocks)
             members = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_blocks ON id = block")
-            affected = members | seeds | gone_figs
-            select(con, "_fuse_figs", affected)
+            select(con, "_fuse_figs", members | seeds | gone_figs)
             stored = {r[0]: (r[1], r[2]) for r in con.execute(
                 "SELECT figure_id, series_id, backwards FROM figure_series_member_rows "
                 "JOIN _fuse_figs ON id = figure_id"
             ).fetchall()}
-            known = {f.figure_id for f in seed_rows}
-            figures = seed_rows + load_figures(con, docs, (members - known) - gone_figs, min_share=share)
+            kept, kept_keys = load_keyed_figures(con, docs, members - seeds - gone_figs)
+            figures = seed_rows + kept
+            keys.update(kept_keys)
             select(con, "_fuse_keys", seeds | gone_figs)
             con.execute("DELETE FROM fuse_figure_keys WHERE figure_id IN (SELECT id FROM _fuse_keys)")
-            _drop_contradictions(con, "kind = 'figure_value'", "_fuse_figs")
-            # Every series of the affected blocks is rewritten (one row each).
-            select(con, "_fuse_series", {series_id for series_id, _ in stored.values()})
-            con.execute("DELETE FROM figure_series WHERE series_id IN (SELECT id FROM _fuse_series)")
         figures.sort(key=lambda f: f.figure_id)
-        keys = block_keys(figures, config)
-        # A figure's block depends on the figure alone: only new and re-read figures get rows.
+        # A figure's block and context depend on the figure and its document alone: only new
+        # and re-read figures get rows.
         insert_rows(con, "fuse_figure_keys", [
-            {"figure_id": f.figure_id, "doc_id": f.doc_id, "block": keys[f.figure_id]}
+            {"figure_id": f.figure_id, "doc_id": f.doc_id, "block": keys[f.figure_id],
+             "countries": list(f.countries), "words": sorted(f.words)}
             for f in figures if self.full or f.figure_id in seeds
         ])
         series = build_series(figures, config, keys)
         rewrite: set[str] | None = None
         if not self.full:
-            # Member rows change only for figures that moved, changed or turned backwards.
+            # Member rows change only for figures that moved, changed or turned backwards; a
+            # series with no such member keeps its row and its conflicts.
             now = {f.figure_id: (s.series_id, f.figure_id in s.backwards) for s in series for f in s.members}
             rewrite, left = _member_changes(stored, now, seeds)
+            changed = {now[f][0] for f in rewrite} | {stored[f][0] for f in left}
+            series = [s for s in series if s.series_id in changed]
+            select(con, "_fuse_series", changed)
+            con.execute("DELETE FROM figure_series WHERE series_id IN (SELECT id FROM _fuse_series)")
+            select(con, "_fuse_figs", {f for f, v in stored.items() if v[0] in changed}
+                   | {f for f, v in now.items() if v[0] in changed})
+            _drop_contradictions(con, "kind = 'figure_value'", "_fuse_figs")
             if left:
                 select(con, "_fuse_figs", left)
                 con.execute("DELETE FROM figure_series_member_rows WHERE figure_id IN (SELECT id FROM _fuse_figs)")
+        conflicts = figure_conflicts(series, config, self.source_group, docs)
+        if not self.full:
+            series, conflicts = self._with_evidence(series, conflicts, rewrite or set())
         _write_series(con, series, docs, self.source_group, rewrite)
-        contras = figure_contradictions(figure_conflicts(series, config, self.source_group, docs), docs)
-        _write_contradictions(con, contras)
+        _write_contradictions(con, figure_contradictions(conflicts, docs))
         return len(figures)
+
+    def _with_evidence(
+        self, series: list[Series], conflicts: list[FigureConflict], rewrite: set[str]
+    ) -> tuple[list[Series], list[FigureConflict]]:
+        """Fill in the sentences of the figures whose rows are written (regrouped ones carry none)."""
+        need = {f.figure_id for s in series for f in s.members if f.figure_id in rewrite}
+        need |= {f.figure_id for c in conflicts for f in (*c.a, *c.b)}
+        texts = figure_evidence(self.con, need)
+
+        def fill(figs: tuple[FigureRow, ...]) -> tuple[FigureRow, ...]:
+            return tuple(replace(f, evidence=texts[f.figure_id]) if f.figure_id in texts else f for f in figs)
+
+        filled = {s.series_id: replace(s, members=fill(s.members)) for s in series}
+        return list(filled.values()), [
+            replace(c, series=filled[c.series.series_id], a=fill(c.a), b=fill(c.b)) for c in conflicts
+        ]
 
 
 def _member_changes(stored: dict[str, Any], now: dict[str, Any], seeds: set[str]) -> tuple[set[str], set[str]]:

@@ -51,7 +51,9 @@ CREATE TABLE IF NOT EXISTS fuse_event_keys (
 CREATE TABLE IF NOT EXISTS fuse_figure_keys (
     figure_id   VARCHAR PRIMARY KEY,
     doc_id      VARCHAR NOT NULL,
-    block       VARCHAR NOT NULL
+    block       VARCHAR NOT NULL,
+    countries   VARCHAR[] NOT NULL,  -- the countries it can be about (FigureRow.countries)
+    words       VARCHAR[] NOT NULL   -- content words of its subject (FigureRow.words)
 );
 
 -- Canonical entity of every entity at the last refresh (internal): a changed merge or name
