@@ -233,14 +233,15 @@ def fused_id(members: Iterable[EventRow]) -> str:
     return stable_id("fe_", (min(members, key=cluster_order).event_id,))
 
 
+def report_key(e: EventRow, docs: dict[str, Doc]) -> tuple[bool, dt.date, str, str]:
+    """The order of a fused event's members: earliest published report first."""
+    pub = docs[e.doc_id].published
+    return (pub is None, pub or dt.date.max, e.doc_id, e.event_id)
+
+
 def fuse(members: list[EventRow], docs: dict[str, Doc]) -> FusedEvent:
     """Summarise one cluster: best-resolved date, canonical participants, earliest report."""
-
-    def report_key(e: EventRow) -> tuple[bool, dt.date, str, str]:
-        pub = docs[e.doc_id].published
-        return (pub is None, pub or dt.date.max, e.doc_id, e.event_id)
-
-    ordered = sorted(members, key=report_key)
+    ordered = sorted(members, key=lambda e: report_key(e, docs))
     best_rank = min(PRECISION_RANK.get(e.precision, 3) for e in ordered)
     finest = [e for e in ordered if PRECISION_RANK.get(e.precision, 3) == best_rank and e.date is not None]
     if finest:
