@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -65,10 +64,6 @@ def stores(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> tupl
     with pytest.MonkeyPatch.context() as mp:
         # Every update takes the incremental path, however large its share of the rows.
         mp.setattr(index, "REWRITE_SHARE", 1.0)
-        # A reader opened earlier in this process marks pandas absent with a None entry, on
-        # which pyarrow (the store writer's) fails: absent it is, the plain way, while writing.
-        if "pandas" in sys.modules and sys.modules["pandas"] is None:
-            mp.delitem(sys.modules, "pandas")
         build(first, db=steps, settings=settings)
         seen["before"] = _fused(steps)
         build(second, db=steps, settings=settings)

@@ -1,4 +1,4 @@
-"""Opening the store: the driver's DuckDB memory cap, and a bad cap as a clear error."""
+"""Opening the store: the driver's DuckDB memory cap, a bad cap as a clear error, a missing pandas."""
 
 from __future__ import annotations
 
@@ -41,3 +41,35 @@ def test_connection_begin_if_needed_joins_an_open_transaction(tmp_path: Path) ->
         assert not in_transaction(con)
     finally:
         con.close()
+
+
+def test_connection_parameters_never_search_sys_path_for_a_missing_pandas(tmp_path: Path) -> None:
+    import importlib.abc
+    import importlib.util
+    import sys
+
+    import pyarrow as pa
+
+    if "pandas" in sys.modules and sys.modules["pandas"] is not None:
+        pytest.skip("pandas is installed here")
+    searched: list[str] = []
+
+    class Spy(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+            searched.append(fullname)
+
+    con = open_store(tmp_path / "s.duckdb")
+    sys.meta_path.insert(0, Spy())
+    try:
+        # DuckDB's client imports pandas while binding parameters (once per value type, per call).
+        for i in range(20):
+            con.execute("SELECT count(*) FROM documents WHERE doc_id = ? OR byte_size = ?", [str(i), i]).fetchall()
+        # The store writer's pyarrow still works, and still finds pandas absent.
+        table = pa.table({"doc_id": pa.array(["a", "b"])})
+        con.register("_ids", table)
+        assert con.execute("SELECT count(*) FROM _ids").fetchone() == (2,)
+        assert importlib.util.find_spec("pandas") is None
+    finally:
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, Spy)]
+        con.close()
+    assert "pandas" not in searched

@@ -7,7 +7,9 @@ duplicate group changed. From those it finds the affected units and recomputes o
 - event components (events that could fuse: same type, shared canonical participant,
   compatible dates; `fuse_event_keys`): re-clustered whole, so the result is what a full
   pass gives;
-- figure blocks (category, unit class, scope; `fuse_figure_keys`): regrouped whole;
+- figure blocks (category, unit class, scope; `fuse_figure_keys`, which also keeps what
+  regrouping needs of each figure): regrouped whole; only series whose members changed are
+  rewritten;
 - contradictions of the fused events and series that changed, against their neighbours;
 - dyad rows of the changed fused events and the months they fall in.
 A full refresh (first run, changed settings or logic, `force`) is the same code with every

@@ -17,7 +17,6 @@ import duckdb
 
 from dossier.errors import DossierError
 from dossier.store import load_fts, open_store
-from dossier.store.connection import missing_modules_fail_fast
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,6 @@ class StoreReader:
     """A read-only store shared by request threads, with the names of its tables and views."""
 
     def __init__(self, path: Path | str) -> None:
-        missing_modules_fail_fast()
         self.path = Path(path)
         self._con = open_store(self.path, read_only=True)
         self._local = threading.local()

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from dossier.errors import StoreError
 
@@ -56,12 +57,15 @@ def missing_modules_fail_fast() -> None:
 
     DuckDB's Python client tries `import pandas` while binding query parameters; without
     pandas each failed attempt searches all of sys.path again (~0.1 ms, 30-100 times per
-    search request: a third of its time in bench/api.py). A None entry in sys.modules makes
-    that ImportError immediate; code importing pandas still gets ImportError, as before.
-    Only for read-only serving: pyarrow, used by the store writer, inspects
-    `sys.modules["pandas"]` itself and fails on the None entry.
+    search request: a third of its time in bench/api.py; ~2 ms per document stored, a third
+    of the build driver's own CPU). A None entry in sys.modules makes that ImportError
+    immediate; code importing pandas still gets ImportError, and `importlib.util.find_spec`
+    still answers None, as before.
     """
     if "pandas" not in sys.modules and importlib.util.find_spec("pandas") is None:
+        # pyarrow looks pandas up once per process and then reads sys.modules["pandas"]
+        # directly (it fails on None): let it settle on "absent" first.
+        pa.array([])
         sys.modules["pandas"] = None  # type: ignore[assignment]
 
 
@@ -75,6 +79,7 @@ def open_store(
     store as it grows (by default up to 80% of the machine's memory); `limit_setting`
     is the setting it came from, named in errors.
     """
+    missing_modules_fail_fast()
     path = Path(path)
     if read_only and not path.exists():
         raise StoreError(f"{path}: no such store; build one with `dossier build INPUT --db {path}`")
