@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -175,8 +176,7 @@ def load_figures(
         figure_ids = [r[0] for r in con.execute("SELECT figure_id FROM figures").fetchall()]
     select(con, "_fuse_fig_sel", figure_ids)
     rows = con.execute(
-        "SELECT f.figure_id, f.doc_id, f.value, f.qualifier, f.unit, f.category, f.subject, f.as_of, "
-        "f.as_of_precision, f.evidence_id, coalesce(ev.text, '') FROM figures f JOIN _fuse_fig_sel s "
+        f"SELECT {_FIGURE_COLUMNS}, coalesce(ev.text, '') FROM figures f JOIN _fuse_fig_sel s "
         "ON s.id = f.figure_id LEFT JOIN evidence ev ON ev.evidence_id = f.evidence_id ORDER BY f.figure_id"
     ).fetchall()
     sentence = {r[0]: tuple(r[1]) for r in con.execute(_FIGURE_PLACES_SQL.format(sel="_fuse_fig_sel")).fetchall()}
@@ -199,8 +199,7 @@ def load_figures(
         key = (r[6], r[1])
         if key not in words:
             words[key] = content_words(r[6], config, place_words.get(r[1], frozenset()))
-        out.append(FigureRow(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[6], r[7], r[8] or "unknown", r[9], r[10],
-                             sentence.get(r[0]) or main.get(r[1], ()), words[key]))
+        out.append(_figure_row(r, r[10], sentence.get(r[0]) or main.get(r[1], ()), words[key]))
     return out
 
 
@@ -215,17 +214,21 @@ def load_keyed_figures(
     (`figure_evidence`).
     """
     select(con, "_fuse_fig_sel", figure_ids)
-    rows = con.execute(
-        "SELECT f.figure_id, f.doc_id, f.value, f.qualifier, f.unit, f.category, f.subject, f.as_of, "
-        "f.as_of_precision, f.evidence_id, k.countries, k.words, k.block FROM fuse_figure_keys k "
+    rows = [r for r in con.execute(
+        f"SELECT {_FIGURE_COLUMNS}, k.countries, k.words, k.block FROM fuse_figure_keys k "
         "JOIN _fuse_fig_sel s ON s.id = k.figure_id JOIN figures f ON f.figure_id = k.figure_id ORDER BY f.figure_id"
-    ).fetchall()
-    out = [
-        FigureRow(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[6], r[7], r[8] or "unknown", r[9], "",
-                  tuple(r[10]), frozenset(r[11]))
-        for r in rows if r[1] in docs
-    ]
-    return out, {r[0]: r[12] for r in rows if r[1] in docs}
+    ).fetchall() if r[1] in docs]
+    return [_figure_row(r, "", tuple(r[10]), frozenset(r[11])) for r in rows], {r[0]: r[12] for r in rows}
+
+
+# The figure's own columns, in FigureRow's order up to `evidence` (read by `_figure_row`).
+_FIGURE_COLUMNS = ("f.figure_id, f.doc_id, f.value, f.qualifier, f.unit, f.category, f.subject, f.as_of, "
+                   "f.as_of_precision, f.evidence_id")
+
+
+def _figure_row(r: tuple[Any, ...], evidence: str, countries: tuple[str, ...], words: frozenset[str]) -> FigureRow:
+    return FigureRow(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[6], r[7], r[8] or "unknown", r[9], evidence,
+                     countries, words)
 
 
 def figure_evidence(con: duckdb.DuckDBPyConnection, figure_ids: Iterable[str]) -> dict[str, str]:

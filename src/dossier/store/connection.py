@@ -83,19 +83,17 @@ def open_store(
     path = Path(path)
     if read_only and not path.exists():
         raise StoreError(f"{path}: no such store; build one with `dossier build INPUT --db {path}`")
+    size = _checked_size(memory_limit, limit_setting) if memory_limit else None
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as err:
         raise StoreError(f"{path}: cannot open the store ({err}); is another process writing it?") from None
-    if memory_limit:
+    if size:
         try:
-            con.execute(f"SET memory_limit = '{_checked_size(memory_limit, limit_setting)}'")
+            con.execute(f"SET memory_limit = '{size}'")
         except duckdb.Error as err:
             con.close()
             raise StoreError(f"{limit_setting} {memory_limit!r}: {err}; use a size such as '1GB'") from None
-        except StoreError:
-            con.close()
-            raise
     if read_only:
         version = _current_version(con)
         if version != SCHEMA_VERSION:
