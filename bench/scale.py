@@ -11,7 +11,9 @@
    included) to the last document, and counted in stored (English, non-empty) documents
    and their words, so the ratio compares the same texts.
 3. Memory: peak RSS (VmHWM) of the driver and of each worker process when the 2-worker build
-   of `--docs` documents passes 25%, 50% and 100% of the corpus.
+   of `--docs` documents passes 25%, 50% and 100% of the corpus; and the driver's peak over
+   a whole first build (its full fusion refresh included) of 25%, 50% and 100% of the corpus,
+   each into an empty store.
 4. Incremental: time to add 100 new documents to that store, against building the same 100
    into an empty store; then a re-run over the whole unchanged corpus.
 
@@ -227,6 +229,29 @@ def incremental(corpus: Path, big_db: Path, work: Path) -> dict[str, Any]:
             "unchanged_corpus_processed": noop["processed"]}
 
 
+def _first_build_figures(build: dict[str, Any], n: int, db: Path) -> dict[str, Any]:
+    return {"seconds": build["seconds"], "driver_streaming_peak_mb": build["rss"].get(str(n), build["rss"].get(n, {}))
+            .get("driver_peak_mb"), "driver_peak_mb": build["driver_peak_mb"],
+            "store_mb": round(db.stat().st_size / 2**20, 1)}
+
+
+def first_builds(corpus: Path, work: Path, sizes: list[int]) -> dict[str, Any]:
+    """Build the first `size` documents into an empty store, for each size: the driver's peak RSS
+    over the whole build, the first fusion refresh included (step 3 samples it while streaming)."""
+    out: dict[str, Any] = {}
+    files = sorted(corpus.iterdir())
+    for size in sizes:
+        subset = work / f"first{size}"
+        subset.mkdir()
+        for path in files[:size]:
+            (subset / path.name).symlink_to(path)
+        db = work / f"first{size}.duckdb"
+        out[str(size)] = _first_build_figures(timed_build([subset], db, workers=2, marks=[size]), size, db)
+        db.unlink()
+        print(f"first build of {size}: {out[str(size)]}", flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=20_000, help="size of the memory/incremental corpus")
@@ -262,9 +287,12 @@ def main() -> None:
                 "ratio_vs_spacy", "ratio_vs_spacy_openblas", "speedup_2_vs_1", "spacy_speedup_2_vs_1")}), flush=True)
         if not args.skip_memory:
             marks = [args.docs // 4, args.docs // 2, args.docs]
+            results["first_builds"] = first_builds(corpus, work, marks[:-1])
             big_db = work / "big.duckdb"
             results["memory"] = timed_build([corpus], big_db, workers=2, marks=marks)
+            results["first_builds"][str(args.docs)] = _first_build_figures(results["memory"], args.docs, big_db)
             print(f"memory samples (MiB): {results['memory']['rss']}", flush=True)
+            print(f"first builds: {json.dumps(results['first_builds'])}", flush=True)
             results["store_mb"] = round(big_db.stat().st_size / 2**20, 1)
             results["incremental"] = incremental(corpus, big_db, work)
             print(json.dumps(results["incremental"]), flush=True)

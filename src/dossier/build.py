@@ -23,6 +23,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -165,19 +166,29 @@ def _make_executor(
     return cast(BatchExecutor, executor), False
 
 
-def _store_step(step: Callable[[], object], what: str) -> None:
+def _store_step(step: Callable[[], object], what: str, store: _Store) -> None:
     # The hooks manage their own transactions (a nested BEGIN would abort ours); both are
     # re-runnable, so a build killed during one simply redoes it next time.
     try:
         step()
     except DossierError:
         raise
+    except duckdb.OutOfMemoryException as err:
+        raise store.out_of_memory(what, err) from err
     except Exception as err:
         log.debug("%s failed", what, exc_info=True)
         raise StoreError(
             f"{what} failed ({type(err).__name__}: {err}); the stored documents are kept; "
             "run the build again, and report the error if it persists"
         ) from err
+
+
+@contextmanager
+def _out_of_memory(store: _Store, what: str) -> Iterator[None]:
+    try:
+        yield
+    except duckdb.OutOfMemoryException as err:
+        raise store.out_of_memory(what, err) from err
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -221,8 +232,9 @@ def build(
             return BuildReport(str(db), (), 0, 0, 0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started,
                                store_documents=_count(con, "SELECT count(*) FROM documents"),
                                store_entities=_count(con, "SELECT count(*) FROM entities"))
-        report = _run(inputs, store=store, db_path=db_path, settings=settings, executor=executor,
-                      progress=progress, started=started, started_at=started_at)
+        with _out_of_memory(store, "the build"):
+            report = _run(inputs, store=store, db_path=db_path, settings=settings, executor=executor,
+                          progress=progress, started=started, started_at=started_at)
     finally:
         store.close()
         gc.unfreeze()
@@ -244,14 +256,26 @@ class _Store:
     def __init__(self, path: Path, settings: Settings) -> None:
         self.path, self.settings = path, settings
         self.con: duckdb.DuckDBPyConnection | None = None
+        self.limit_setting, self.limit = "store.memory_limit", settings.get("store.memory_limit")
 
     def open(self, *, streaming: bool = False) -> duckdb.DuckDBPyConnection:
         """Return a connection with the cap for streaming or for the end-of-build steps."""
         self.close()
         setting = "store.stream_memory_limit" if streaming and self.settings.get("store.stream_memory_limit") \
             else "store.memory_limit"
-        self.con = open_store(self.path, memory_limit=self.settings.get(setting), limit_setting=setting)
+        self.limit_setting, self.limit = setting, self.settings.get(setting)
+        self.con = open_store(self.path, memory_limit=self.limit, limit_setting=setting)
         return self.con
+
+    def out_of_memory(self, what: str, err: duckdb.OutOfMemoryException) -> StoreError:
+        """The error for a step that ran out of the cap in use: running it again would too."""
+        first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return StoreError(
+            f"{what} ran out of DuckDB's memory cap, `{self.limit_setting}` = {self.limit!r} ({first_line}). "
+            f"The stored documents are kept. The store's primary-key indexes grow with it and are held in "
+            f"memory while rows are added; raise `{self.limit_setting}` in your settings file (for example to "
+            f"\"1GB\") and run the build again"
+        )
 
     def close(self) -> None:
         """Close the connection, if open."""
@@ -353,10 +377,10 @@ def _run(
             doc_id = result_doc_id(r)
             if doc_id in in_flight:
                 meta[doc_id] = in_flight.pop(doc_id)
-        with transaction(con):
+        with transaction(con), _out_of_memory(store, "storing documents"):
             stats = write_batch(con, batch, meta=meta, site_lines=site_fn)
             if stats.ok and unresolved + stats.ok >= resolve_every:
-                _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")
+                _store_step(lambda: canonicalize_pending(con, settings), "resolving entities", store)
                 unresolved = 0
             else:
                 unresolved += stats.ok
@@ -390,12 +414,12 @@ def _run(
     con = store.open()
     # The documents stored since the last resolution (and rows left unresolved by an
     # earlier build killed before its end).
-    _store_step(lambda: canonicalize_pending(con, settings), "resolving entities")
+    _store_step(lambda: canonicalize_pending(con, settings), "resolving entities", store)
     stale = con.execute("SELECT value FROM store_state WHERE key = 'fuse_stale'").fetchone()
     if stale and stale[0] == "true":
-        _store_step(lambda: refresh(con, settings), "fusing across sources")
+        _store_step(lambda: refresh(con, settings), "fusing across sources", store)
         if settings.get("build.search_index", True):
-            _store_step(lambda: build_index(con), "indexing for search")
+            _store_step(lambda: build_index(con), "indexing for search", store)
         con.execute("UPDATE store_state SET value = 'false' WHERE key = 'fuse_stale'")
     seconds = time.perf_counter() - started
     report = BuildReport(

@@ -201,3 +201,24 @@ def test_build_names_a_bad_stream_cap(tmp_path: Path, settings: Settings, execut
     with pytest.raises(StoreError, match=r"store\.stream_memory_limit 'lots': .*use a size such as '1GB'"):
         build([write_corpus(tmp_path / "corpus", n_text=1)], db=tmp_path / "s.duckdb",
               settings=Settings(values=values, extra_files=settings.extra_files), executor=executor)
+
+
+def test_build_out_of_its_memory_cap_names_the_cap_and_keeps_what_was_stored(
+    tmp_path: Path, settings: Settings, executor: ModelsExecutor
+) -> None:
+    # Running the build again under the same cap would fail again: the error must say which
+    # setting to raise, and the documents of earlier builds stay.
+    from dossier.errors import StoreError
+
+    db = tmp_path / "s.duckdb"
+    first = build([write_corpus(tmp_path / "first", n_text=1, with_bad=False)], db=db, settings=settings,
+                  executor=executor)
+    stored = table_counts(db)["documents"]
+    assert first.ok == stored > 0
+    values = {**settings.values, "store": {**settings.values["store"], "stream_memory_limit": "1MB"}}
+    capped = Settings(values=values, extra_files=settings.extra_files)
+    with pytest.raises(StoreError, match=r"ran out of DuckDB's memory cap, `store\.stream_memory_limit` = '1MB'.*"
+                                         r"raise `store\.stream_memory_limit`"):
+        build([write_corpus(tmp_path / "second", n_text=3, with_bad=False)], db=db, settings=capped,
+              executor=executor)
+    assert table_counts(db)["documents"] == stored

@@ -187,3 +187,80 @@ def test_incremental_keeps_the_member_rows_of_events_and_series_that_new_reports
         assert len(written[table]) < sum(after[table].values())  # not a rewrite of every member row
     assert _snapshot(path) == _full(path, settings)
 
+
+
+def _with_batches(tmp_path: Path, size: int) -> Any:
+    from dossier.settings import load_settings
+
+    path = tmp_path / f"batch{size}.toml"
+    path.write_text(f"[fuse]\nrefresh_batch_documents = {size}\n", encoding="utf-8")
+    return load_settings(path)
+
+
+def _state(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    from dossier.fuse.refresh import STATE_TABLES
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in STATE_TABLES}
+    finally:
+        con.close()
+
+
+def test_full_refresh_in_batches_equals_one_batch(
+    fuse_store: Any, fuse_spec: Any, add_fixture_article: Any, tmp_path: Path
+) -> None:
+    # A full refresh takes the documents a batch at a time (oldest first); the batch size
+    # bounds its memory and must never change a row, of the tables or of the refresh's state.
+    results = []
+    for size in (10**6, 3, 1):
+        path = fuse_store()
+        con = open_store(path)
+        for art in fuse_spec["articles"][::3]:
+            add_fixture_article(con, _copy(art, 1), fuse_spec["entities"])
+        report = refresh(con, _with_batches(tmp_path, size), force=True)
+        con.close()
+        assert report.mode == "full"
+        results.append((_snapshot(path), _state(path)))
+    tables, _ = results[0]
+    assert tables["fused_events"] and tables["contradictions"] and tables["figure_series"] and tables["dyad_monthly"]
+    assert any(r[2] for r in tables["doc_sources"])  # copies were recognised
+    assert results[0] == results[1] == results[2]
+
+
+def test_refresh_cut_short_is_redone_in_full(
+    fuse_store: Any, settings: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    # Batches are committed one by one: a refresh that fails half-way must leave the store
+    # marked as not refreshed, so that the next refresh starts over and gives the full result.
+    refresh_module = importlib.import_module("dossier.fuse.refresh")
+    path = fuse_store()
+    expected_con = open_store(path)
+    refresh(expected_con, settings)
+    expected_con.close()
+    expected = _snapshot(path)
+    path = fuse_store()
+    con = open_store(path)
+    calls = []
+    original = refresh_module._Update._key_figures
+
+    def failing(self: Any, *args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("cut short")
+        original(self, *args)
+
+    monkeypatch.setattr(refresh_module._Update, "_key_figures", failing)
+    try:
+        refresh(con, _with_batches(tmp_path, 2))
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the refresh was not cut short")
+    assert con.execute("SELECT count(*) FROM fuse_state").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM fused_events").fetchone() != (0,)  # two batches were committed
+    monkeypatch.undo()
+    report = refresh(con, settings)
+    con.close()
+    assert report.mode == "full" and not report.skipped
+    assert _snapshot(path) == expected

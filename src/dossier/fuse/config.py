@@ -67,6 +67,9 @@ class FuseConfig:
     subpopulations: frozenset[str]
     scope: Scope
     fingerprint: str  # hash of all of the above, for the no-op check
+    # How many new documents a refresh takes at a time: bounds its memory, never its result
+    # (so it is not part of the fingerprint).
+    batch_documents: int = 2000
 
 
 def _number(settings: Settings, key: str, default: float, *, lo: float, hi: float) -> float:
@@ -223,4 +226,5 @@ def load_config(settings: Settings) -> FuseConfig:
         subpopulations=subpopulations,
         scope=scope,
         fingerprint=hashlib.sha1(blob.encode()).hexdigest(),
+        batch_documents=int(_number(settings, "refresh_batch_documents", 2000, lo=1, hi=10**7)),
     )

@@ -63,31 +63,39 @@ def params_key(config: FuseConfig) -> str:
     return f"{config.num_perm}/{config.seed}/{config.shingle_words}/{SCHEME}"
 
 
-def update_signatures(con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], config: FuseConfig) -> int:
-    """Hash the bodies of documents without a current signature; return how many were hashed."""
+def update_signatures(
+    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], config: FuseConfig, batch: int = 500
+) -> int:
+    """Hash the bodies of documents without a current signature; return how many were hashed.
+
+    Bodies are read `batch` at a time, so a first refresh never holds the corpus's text.
+    """
     key = params_key(config)
     con.execute("DELETE FROM doc_signatures WHERE params <> ?", [key])
-    todo = con.execute(
-        "SELECT d.doc_id, coalesce(d.body, '') FROM documents d "
+    todo = sorted(r[0] for r in con.execute(
+        "SELECT d.doc_id FROM documents d "
         "WHERE d.status = 'ok' AND NOT EXISTS (SELECT 1 FROM doc_signatures s WHERE s.doc_id = d.doc_id)"
-    ).fetchall()
-    rows = []
-    for doc_id, body in todo:
-        n, values = signature(body, config)
-        rows.append({"doc_id": doc_id, "params": key, "n_shingles": n, "hashvalues": values.astype(np.uint64)})
-    if rows:
+    ).fetchall())
+    for start in range(0, len(todo), batch):
+        select(con, "_fuse_sign", todo[start : start + batch])
+        rows = [
+            (doc_id, *signature(body, config))
+            for doc_id, body in con.execute(
+                "SELECT d.doc_id, coalesce(d.body, '') FROM documents d JOIN _fuse_sign ON id = d.doc_id"
+            ).fetchall()
+        ]
         table = pa.table({
-            "doc_id": [r["doc_id"] for r in rows],
-            "params": [r["params"] for r in rows],
-            "n_shingles": pa.array([r["n_shingles"] for r in rows], pa.int32()),
-            "hashvalues": pa.array([r["hashvalues"] for r in rows], pa.list_(pa.uint64())),
+            "doc_id": [r[0] for r in rows],
+            "params": [key] * len(rows),
+            "n_shingles": pa.array([r[1] for r in rows], pa.int32()),
+            "hashvalues": pa.array([r[2].astype(np.uint64) for r in rows], pa.list_(pa.uint64())),
         })
         con.register("_fuse_signatures", table)
         try:
             con.execute("INSERT INTO doc_signatures BY NAME SELECT * FROM _fuse_signatures")
         finally:
             con.unregister("_fuse_signatures")
-    return len(rows)
+    return len(todo)
 
 
 def bands(config: FuseConfig) -> tuple[int, int]:
@@ -147,7 +155,7 @@ def update_duplicates(
             con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT id FROM _fuse_rm)")
     else:
         rebuild = set()
-    todo = sorted((new | rebuild) & set(docs))
+    todo = sorted(d for d in new | rebuild if d in docs)
     select(con, "_fuse_todo", todo)
     sig: dict[str, np.ndarray] = {}
     for doc_id, n, values in con.execute(

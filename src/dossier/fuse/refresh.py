@@ -12,13 +12,19 @@ duplicate group changed. From those it finds the affected units and recomputes o
   rewritten;
 - contradictions of the fused events and series that changed, against their neighbours;
 - dyad rows of the changed fused events and the months they fall in.
-A full refresh (first run, changed settings or logic, `force`) is the same code with every
-document new, so incremental and full results are equal by construction (tests check it).
+New documents are taken `fuse.refresh_batch_documents` at a time, oldest first, each batch
+an incremental update of what the ones before it stored (committed after each, unless the
+caller holds a transaction); the figure blocks are regrouped after the last. A full refresh
+(first run, changed settings or logic, `force`) is the same code with every document new,
+so incremental and full results are equal by construction, whatever the batch size (tests
+check both). Its memory holds one batch and what the batch reaches, then one figure block
+at a time, never every event and figure of the store.
 When the inputs and settings have not changed (`fuse_state.fingerprint`), nothing is done.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import logging
@@ -26,7 +32,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -57,7 +63,7 @@ from dossier.fuse.inputs import (
 )
 from dossier.fuse.records import Doc, EventRow, FigureRow, Party
 from dossier.settings import Settings, data_path
-from dossier.store.connection import transaction
+from dossier.store.connection import in_transaction, transaction
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +175,14 @@ def refresh(con: duckdb.DuckDBPyConnection, settings: Settings, *, force: bool =
         log.info("fuse: inputs unchanged since the last refresh; nothing to do")
         return RefreshReport(skipped=True, seconds=time.perf_counter() - started)
     full = force or last is None or last[1] != config_key(config)
+    own = not in_transaction(con)
+    if own:
+        # Committed batch by batch (DuckDB holds a transaction's changes in memory); a refresh
+        # cut short leaves no fuse_state row, so the next one starts over in full.
+        with transaction(con):
+            con.execute("DELETE FROM fuse_state")
     with transaction(con), _gc_paused():
-        report = _Update(con, config, full).run(fp, started)
+        report = _Update(con, config, full, commit_batches=own).run(fp, started)
     log.info("fuse: %s", report)
     return report
 
@@ -189,6 +201,34 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(slots=True)
+class _FigureChanges:
+    """What the batches of one refresh changed of the figures, for the regrouping after them."""
+
+    blocks: set[str] = field(default_factory=set)  # blocks with a new, re-read or gone figure
+    seeds: set[str] = field(default_factory=set)  # figures re-read (their rows are rewritten)
+    gone: set[str] = field(default_factory=set)  # figures whose documents left or were regrouped
+
+
+def _batches(new: set[str], docs: dict[str, Doc], size: int) -> Iterator[set[str]]:
+    """Split the new documents into batches of `size`, by publication date (undated last).
+
+    Always yields one batch, empty when nothing is new (removed documents and changed
+    entities are handled with the first).
+    """
+    ordered = sorted(new, key=lambda d: (docs[d].published is None, docs[d].published or dt.date.min, d))
+    if not ordered:
+        yield set()
+    for start in range(0, len(ordered), size):
+        yield set(ordered[start : start + size])
+
+
+def _buckets(lo: str, hi: str, widen: int, width: int) -> str:
+    """SQL for the list of `width`-day buckets that the days [lo, hi] cover, `widen` days either side."""
+    return (f"range(((({lo} - {widen}) - DATE '1970-01-01') // {width}), "
+            f"((({hi} + {widen}) - DATE '1970-01-01') // {width}) + 1)")
+
+
 def _ids(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> set[str]:
     return {r[0] for r in con.execute(sql, list(params)).fetchall()}
 
@@ -196,8 +236,9 @@ def _ids(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -
 class _Update:
     """One refresh: find what changed, recompute the affected units, replace their rows."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, config: FuseConfig, full: bool) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, config: FuseConfig, full: bool, *, commit_batches: bool) -> None:
         self.con, self.config, self.full = con, config, full
+        self.commit_batches = commit_batches
 
     def run(self, fp: str, started: float) -> RefreshReport:
         con = self.con
@@ -209,14 +250,26 @@ class _Update:
         previous = _ids(con, "SELECT doc_id FROM doc_sources")
         new, removed = set(docs) - previous, previous - set(docs)
         hashed = update_signatures(con, docs, self.config)
-        dup = update_duplicates(con, docs, new, removed, self.config)
         self.source_group = dict(con.execute("SELECT doc_id, source_group FROM doc_sources").fetchall())
         self.canon = canonical_entities(con)
         changed_entities = self._update_canon()
-        n_events, fused_new, fused_gone = self._events(new, removed, dup.regrouped, changed_entities)
-        self._event_contradictions(fused_new, fused_gone)
-        self._dyads(fused_new, fused_gone)
-        n_figures = self._figures(new, removed, dup.regrouped, changed_entities)
+        n_events, figures = 0, _FigureChanges()
+        # New documents a batch at a time, oldest first: each batch is an incremental update
+        # of what the batches before it stored, so memory holds one batch and the components
+        # it reaches, and reports of one story mostly meet in one batch.
+        for i, batch in enumerate(_batches(new, docs, self.config.batch_documents)):
+            gone_docs, entities = (removed, changed_entities) if i == 0 else (set(), set())
+            dup = update_duplicates(con, docs, batch, gone_docs, self.config)
+            self._update_groups(dup.regrouped, gone_docs)
+            n, fused_new, fused_gone = self._events(batch, gone_docs, dup.regrouped, entities)
+            self._event_contradictions(fused_new, fused_gone)
+            self._dyads(fused_new, fused_gone)
+            self._key_figures(batch, gone_docs, dup.regrouped, entities, figures)
+            n_events += n
+            if self.commit_batches:
+                con.execute("COMMIT")
+                con.execute("BEGIN TRANSACTION")
+        n_figures = self._regroup_figures(figures)
         seconds = time.perf_counter() - started
         totals = con.execute(
             "SELECT 0, (SELECT count(DISTINCT event_id) FROM fuse_event_keys), (SELECT count(*) FROM fused_events), "
@@ -237,6 +290,16 @@ class _Update:
             dyad_events=totals[5], mode="full" if self.full else "incremental", new_documents=len(new),
             events_reclustered=n_events, figures_regrouped=n_figures,
         )
+
+    def _update_groups(self, regrouped: set[str], removed: set[str]) -> None:
+        """Bring the in-memory source groups up to date after `update_duplicates`."""
+        for doc_id in removed:
+            self.source_group.pop(doc_id, None)
+        if regrouped:
+            select(self.con, "_fuse_docs", regrouped)
+            self.source_group.update(self.con.execute(
+                "SELECT doc_id, source_group FROM doc_sources JOIN _fuse_docs ON id = doc_id"
+            ).fetchall())
 
     # -- entities ---------------------------------------------------------------------------
     def _update_canon(self) -> set[str]:
@@ -265,43 +328,36 @@ class _Update:
         fused events that were rewritten or are gone.
         """
         con, config, docs = self.con, self.config, self.docs
-        seeds: set[str] = set()
-        stored: dict[str, str] = {}  # event_id -> its fused_event_id before this refresh
-        stored_comp: dict[str, str] = {}  # event_id -> its component label before this refresh
-        gone_events: set[str] = set()
-        if self.full:
-            events = load_events(con, docs, canon=self.canon)
-        else:
-            select(con, "_fuse_docs", new | regrouped)
-            seeds = _ids(con, "SELECT event_id FROM events JOIN _fuse_docs ON id = doc_id")
-            if entities:
-                select(con, "_fuse_ent", entities)
-                seeds |= _ids(con, "SELECT DISTINCT event_id FROM event_participants JOIN _fuse_ent ON id = entity_id")
-            select(con, "_fuse_docs", removed | regrouped)
-            gone_events = _ids(con, "SELECT event_id FROM fuse_event_keys JOIN _fuse_docs ON id = doc_id")
-            seed_rows = load_events(con, docs, seeds, canon=self.canon)
-            select(con, "_fuse_evs", seeds | gone_events)
-            comps = _ids(con, "SELECT DISTINCT comp FROM fuse_event_keys JOIN _fuse_evs ON id = event_id")
-            comps |= self._adjacent_components(seed_rows)
-            select(con, "_fuse_comps", comps)
-            members = _ids(con, "SELECT event_id FROM fuse_event_keys JOIN _fuse_comps ON id = comp")
-            # Every stored fused event lies inside one component: these hold all its members.
-            select(con, "_fuse_evs", members | gone_events | seeds)
-            stored = dict(con.execute(
-                "SELECT event_id, fused_event_id FROM fused_event_members JOIN _fuse_evs ON id = event_id"
-            ).fetchall())
-            stored_comp = dict(con.execute(
-                "SELECT DISTINCT event_id, comp FROM fuse_event_keys JOIN _fuse_evs ON id = event_id"
-            ).fetchall())
-            known = {e.event_id for e in seed_rows}
-            events = seed_rows + load_events(con, docs, (members - known) - gone_events, canon=self.canon)
+        select(con, "_fuse_docs", new | regrouped)
+        seeds = _ids(con, "SELECT event_id FROM events JOIN _fuse_docs ON id = doc_id")
+        if entities:
+            select(con, "_fuse_ent", entities)
+            seeds |= _ids(con, "SELECT DISTINCT event_id FROM event_participants JOIN _fuse_ent ON id = entity_id")
+        select(con, "_fuse_docs", removed | regrouped)
+        gone_events = _ids(con, "SELECT event_id FROM fuse_event_keys JOIN _fuse_docs ON id = doc_id")
+        seed_rows = load_events(con, docs, seeds, canon=self.canon)
+        select(con, "_fuse_evs", seeds | gone_events)
+        comps = _ids(con, "SELECT DISTINCT comp FROM fuse_event_keys JOIN _fuse_evs ON id = event_id")
+        comps |= self._adjacent_components(seed_rows)
+        select(con, "_fuse_comps", comps)
+        members = _ids(con, "SELECT event_id FROM fuse_event_keys JOIN _fuse_comps ON id = comp")
+        # Every stored fused event lies inside one component: these hold all its members.
+        select(con, "_fuse_evs", members | gone_events | seeds)
+        # event_id -> its fused_event_id, and its component label, before this update.
+        stored: dict[str, str] = dict(con.execute(
+            "SELECT event_id, fused_event_id FROM fused_event_members JOIN _fuse_evs ON id = event_id"
+        ).fetchall())
+        stored_comp: dict[str, str] = dict(con.execute(
+            "SELECT DISTINCT event_id, comp FROM fuse_event_keys JOIN _fuse_evs ON id = event_id"
+        ).fetchall())
+        known = {e.event_id for e in seed_rows}
+        events = seed_rows + load_events(con, docs, (members - known) - gone_events, canon=self.canon)
         comp = event_components(events, config, docs)
         # Key rows depend on the event and its component: rewrite those of new, changed and
         # removed events and of events whose component was merged or split.
         rekey = [e for e in events if e.event_id in seeds or stored_comp.get(e.event_id) != comp[e.event_id]]
-        if not self.full:
-            select(con, "_fuse_evs", {e.event_id for e in rekey} | gone_events)
-            con.execute("DELETE FROM fuse_event_keys WHERE event_id IN (SELECT id FROM _fuse_evs)")
+        select(con, "_fuse_evs", {e.event_id for e in rekey} | gone_events)
+        con.execute("DELETE FROM fuse_event_keys WHERE event_id IN (SELECT id FROM _fuse_evs)")
         by_comp: dict[str, list[EventRow]] = defaultdict(list)
         for ev in events:
             by_comp[comp[ev.event_id]].append(ev)
@@ -313,7 +369,7 @@ class _Update:
         fused: list[FusedEvent] = []
         for fid, cluster in clusters.items():
             kept = sum(1 for m in cluster if m.event_id not in moved)
-            if self.full or kept < len(cluster) or kept != n_stored[fid]:
+            if kept < len(cluster) or kept != n_stored[fid]:
                 fused.append(fuse(cluster, docs))
         fused.sort(key=lambda f: f.fused_event_id)
         # Stored fused events rewritten (same id, other members) or gone (no cluster has the id).
@@ -326,7 +382,7 @@ class _Update:
             select(con, "_fuse_evs", left)
             con.execute("DELETE FROM fused_event_members WHERE event_id IN (SELECT id FROM _fuse_evs)")
         self._write_keys(rekey, comp)
-        _write_events(con, fused, docs, self.source_group, config, None if self.full else moved)
+        _write_events(con, fused, docs, self.source_group, config, moved)
         return len(events), fused, gone
 
     def _write_keys(self, events: list[EventRow], comp: dict[str, str]) -> None:
@@ -358,9 +414,19 @@ class _Update:
                     "lo DATE, hi DATE, pub DATE)")
         insert_rows(con, "_fuse_seed_keys", rows)
         g, w = self.config.max_date_gap_days, self.config.unknown_attach_max_days
+        # Every condition below puts the two rows' days (dates, else publication) at most
+        # `reach` apart: an equi-join on the time buckets both cover keeps a popular
+        # participant's stored rows from being paired with every seed.
+        reach = max(g, w)
+        seed_span = _buckets("coalesce(n.lo, n.pub)", "coalesce(n.hi, n.pub)", reach, reach + 1)
+        key_span = _buckets("coalesce(k.lo, k.pub)", "coalesce(k.hi, k.pub)", 0, reach + 1)
         return _ids(con, f"""
-            SELECT DISTINCT k.comp FROM _fuse_seed_keys n JOIN fuse_event_keys k
-              ON k.type = n.type AND k.negated = n.negated AND k.ekey = n.ekey
+            SELECT DISTINCT k.comp
+            FROM (SELECT *, unnest({seed_span}) AS bucket FROM _fuse_seed_keys n
+                  WHERE n.lo IS NOT NULL OR n.pub IS NOT NULL) n
+            JOIN (SELECT *, unnest({key_span}) AS bucket FROM fuse_event_keys k
+                  WHERE k.lo IS NOT NULL OR k.pub IS NOT NULL) k
+              ON k.type = n.type AND k.negated = n.negated AND k.ekey = n.ekey AND k.bucket = n.bucket
             WHERE (n.lo IS NOT NULL AND k.lo IS NOT NULL AND k.lo - n.hi <= {g} AND n.lo - k.hi <= {g})
                OR (n.lo IS NOT NULL AND k.lo IS NULL AND k.pub IS NOT NULL
                    AND n.lo - k.pub <= {g} AND k.pub - n.hi <= {w})
@@ -409,10 +475,6 @@ class _Update:
     # -- contradictions between fused events ----------------------------------------------------
     def _event_contradictions(self, fused_new: list[FusedEvent], gone: set[str]) -> int:
         con, config = self.con, self.config
-        if self.full:
-            contras = event_contradictions(fused_new, config, self.docs, self.source_group)
-            _write_contradictions(con, contras)
-            return len(contras)
         new_ids = {f.fused_event_id for f in fused_new}
         stale = gone | new_ids
         if stale:
@@ -438,15 +500,31 @@ class _Update:
                     "negated BOOLEAN, mode VARCHAR, dates_kind BOOLEAN, actors VARCHAR[], targets VARCHAR[])")
         insert_rows(con, "_fuse_seed_fe", rows)
         reach = max(config.date_conflict_max_days, config.max_date_gap_days) + 1
+        dates_fit = (f"(n.lo IS NULL OR f.date_start IS NULL "
+                     f"OR (f.date_start - n.hi <= {reach} AND n.lo - f.date_end <= {reach}))")
+        # Two equi-joins, one per kind, so that a popular participant's stored events are not
+        # paired with every new one: a denial has the opposite `negated`; a date conflict
+        # has the same participants.
         near = _ids(con, f"""
-            SELECT DISTINCT f.fused_event_id FROM _fuse_seed_fe n
-            JOIN fused_event_participants p ON p.entity_key = n.key
-            JOIN fused_events f ON f.fused_event_id = p.fused_event_id AND f.type = n.type
-            WHERE (n.lo IS NULL OR f.date_start IS NULL
-                   OR (f.date_start - n.hi <= {reach} AND n.lo - f.date_end <= {reach}))
-              AND (f.negated <> n.negated
-                   OR (n.dates_kind AND f.precision IN ('day', 'month') AND f.mode IS NOT DISTINCT FROM n.mode
-                       AND list_sort(f.actor_ids) = n.actors AND list_sort(f.target_ids) = n.targets))
+            WITH stored AS (
+              SELECT p.entity_key, f.* FROM fused_event_participants p JOIN fused_events f USING (fused_event_id)
+            )
+            SELECT f.fused_event_id
+            FROM (SELECT *, unnest({_buckets("n.lo", "n.hi", reach, reach + 1)}) AS bucket
+                  FROM _fuse_seed_fe n WHERE n.lo IS NOT NULL) n
+            JOIN (SELECT *, unnest({_buckets("f.date_start", "f.date_end", 0, reach + 1)}) AS bucket
+                  FROM stored f WHERE f.date_start IS NOT NULL) f
+              ON f.entity_key = n.key AND f.type = n.type AND f.negated <> n.negated AND f.bucket = n.bucket
+            WHERE {dates_fit}
+            UNION
+            SELECT f.fused_event_id FROM _fuse_seed_fe n JOIN stored f
+              ON f.entity_key = n.key AND f.type = n.type AND f.negated <> n.negated
+            WHERE n.lo IS NULL OR f.date_start IS NULL
+            UNION
+            SELECT f.fused_event_id FROM (SELECT DISTINCT * EXCLUDE (key) FROM _fuse_seed_fe WHERE dates_kind) n
+            JOIN fused_events f ON f.type = n.type AND list_sort(f.actor_ids) = n.actors
+                 AND list_sort(f.target_ids) = n.targets
+            WHERE f.precision IN ('day', 'month') AND f.mode IS NOT DISTINCT FROM n.mode AND {dates_fit}
         """) - new_ids
         neighbours = self._stored_fused(near)
         contras = [
@@ -460,11 +538,13 @@ class _Update:
     def _dyads(self, fused_new: list[FusedEvent], gone: set[str]) -> int:
         con = self.con
         new_ids = {f.fused_event_id for f in fused_new}
-        if not self.full and (gone | new_ids):
-            select(con, "_fuse_fe", gone | new_ids)
-            con.execute("CREATE OR REPLACE TEMP TABLE _fuse_dyad_keys AS SELECT DISTINCT level, actor, target, "
-                        "month, type FROM dyad_events JOIN _fuse_fe ON id = fused_event_id")
-            con.execute("DELETE FROM dyad_events WHERE fused_event_id IN (SELECT id FROM _fuse_fe)")
+        if not (gone | new_ids):
+            return 0
+        select(con, "_fuse_fe", gone | new_ids)
+        # Months of the dyads of the fused events rewritten or gone, then of the new rows.
+        con.execute("CREATE OR REPLACE TEMP TABLE _fuse_dyad_keys AS SELECT DISTINCT level, actor, target, "
+                    "month, type FROM dyad_events JOIN _fuse_fe ON id = fused_event_id")
+        con.execute("DELETE FROM dyad_events WHERE fused_event_id IN (SELECT id FROM _fuse_fe)")
         dyads = dyad_events(fused_new, self.config)
         _insert(con, "dyad_events", [
             {"fused_event_id": d.fused_event_id, "level": d.level, "actor": d.actor, "actor_name": d.actor_name,
@@ -476,11 +556,6 @@ class _Update:
             "SELECT level, actor, min(actor_name), target, min(target_name), month, type, count(*), "
             "round(sum(weight), 4) FROM dyad_events {where} GROUP BY level, actor, target, month, type"
         )
-        if self.full:
-            con.execute("INSERT INTO dyad_monthly " + aggregate.format(where=""))
-            return len(dyads)
-        if not (gone | new_ids):
-            return 0
         con.execute("INSERT INTO _fuse_dyad_keys SELECT DISTINCT level, actor, target, month, type FROM dyad_events "
                     "JOIN _fuse_fe ON id = fused_event_id")
         con.execute(
@@ -494,71 +569,75 @@ class _Update:
         return len(dyads)
 
     # -- figures ------------------------------------------------------------------------------------
-    def _figures(
-        self, new: set[str], removed: set[str], regrouped: set[str], entities: set[str]
-    ) -> int:
-        """Regroup the blocks the changes touch; write only the series (and their conflicts) that changed."""
-        con, config, docs = self.con, self.config, self.docs
-        seeds: set[str] = set()
-        stored: dict[str, tuple[str, bool]] = {}  # figure_id -> (series_id, backwards) before this refresh
-        if self.full:
-            figures = load_figures(con, docs, config)
-            keys = block_keys(figures, config)
-        else:
-            select(con, "_fuse_docs", new | regrouped)
-            seeds = _ids(con, "SELECT figure_id FROM figures JOIN _fuse_docs ON id = doc_id")
-            if entities:
-                # A figure's context comes from its document's places: re-read documents naming them.
-                select(con, "_fuse_ent", entities)
-                seeds |= _ids(con, "SELECT f.figure_id FROM figures f WHERE f.doc_id IN (SELECT doc_id FROM "
-                                   "doc_entities JOIN _fuse_ent ON id = entity_id)")
-            select(con, "_fuse_docs", removed | regrouped)
-            gone_figs = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_docs ON id = doc_id")
-            seed_rows = load_figures(con, docs, config, seeds)
-            keys = block_keys(seed_rows, config)
-            blocks = set(keys.values())
-            select(con, "_fuse_figs", seeds | gone_figs)
-            blocks |= _ids(con, "SELECT DISTINCT block FROM fuse_figure_keys JOIN _fuse_figs ON id = figure_id")
-            select(con, "_fuse_blocks", blocks)
-            members = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_blocks ON id = block")
-            select(con, "_fuse_figs", members | seeds | gone_figs)
-            stored = {r[0]: (r[1], r[2]) for r in con.execute(
-                "SELECT figure_id, series_id, backwards FROM figure_series_member_rows "
-                "JOIN _fuse_figs ON id = figure_id"
-            ).fetchall()}
-            kept, kept_keys = load_keyed_figures(con, docs, members - seeds - gone_figs)
-            figures = seed_rows + kept
-            keys.update(kept_keys)
-            select(con, "_fuse_keys", seeds | gone_figs)
-            con.execute("DELETE FROM fuse_figure_keys WHERE figure_id IN (SELECT id FROM _fuse_keys)")
-        figures.sort(key=lambda f: f.figure_id)
-        # A figure's block and context depend on the figure and its document alone: only new
-        # and re-read figures get rows.
+    def _key_figures(
+        self, new: set[str], removed: set[str], regrouped: set[str], entities: set[str], changes: _FigureChanges
+    ) -> None:
+        """Write the `fuse_figure_keys` rows of new and re-read figures; note the blocks they touch.
+
+        A figure's block and context depend on the figure and its document alone, so only
+        these figures are read in full; regrouping reads every figure from its key row.
+        """
+        con, config = self.con, self.config
+        select(con, "_fuse_docs", new | regrouped)
+        seeds = _ids(con, "SELECT figure_id FROM figures JOIN _fuse_docs ON id = doc_id")
+        if entities:
+            # A figure's context comes from its document's places: re-read documents naming them.
+            select(con, "_fuse_ent", entities)
+            seeds |= _ids(con, "SELECT f.figure_id FROM figures f WHERE f.doc_id IN (SELECT doc_id FROM "
+                               "doc_entities JOIN _fuse_ent ON id = entity_id)")
+        select(con, "_fuse_docs", removed | regrouped)
+        gone = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_docs ON id = doc_id")
+        select(con, "_fuse_figs", seeds | gone)
+        changes.blocks |= _ids(con, "SELECT DISTINCT block FROM fuse_figure_keys JOIN _fuse_figs ON id = figure_id")
+        con.execute("DELETE FROM fuse_figure_keys WHERE figure_id IN (SELECT id FROM _fuse_figs)")
+        figures = load_figures(con, self.docs, config, seeds)
+        keys = block_keys(figures, config)
+        changes.blocks |= set(keys.values())
         insert_rows(con, "fuse_figure_keys", [
             {"figure_id": f.figure_id, "doc_id": f.doc_id, "block": keys[f.figure_id],
              "countries": list(f.countries), "words": sorted(f.words)}
-            for f in figures if self.full or f.figure_id in seeds
+            for f in figures
         ])
-        series = build_series(figures, config, keys)
-        rewrite: set[str] | None = None
         if not self.full:
-            # Member rows change only for figures that moved, changed or turned backwards; a
-            # series with no such member keeps its row and its conflicts.
-            now = {f.figure_id: (s.series_id, f.figure_id in s.backwards) for s in series for f in s.members}
-            rewrite, left = _member_changes(stored, now, seeds)
-            changed = {now[f][0] for f in rewrite} | {stored[f][0] for f in left}
-            series = [s for s in series if s.series_id in changed]
+            # A full refresh stores nothing before it regroups, so every member row is new anyway.
+            changes.seeds |= seeds
+            changes.gone |= gone
+
+    def _regroup_figures(self, changes: _FigureChanges) -> int:
+        """Regroup the touched blocks (one at a time in a full refresh); return the figures read."""
+        if self.full:
+            return sum(self._regroup({block}, changes) for block in sorted(changes.blocks))
+        return self._regroup(changes.blocks, changes) if changes.blocks else 0
+
+    def _regroup(self, blocks: set[str], changes: _FigureChanges) -> int:
+        """Regroup `blocks` whole; write only the series (and their conflicts) whose members changed."""
+        con, config, docs = self.con, self.config, self.docs
+        select(con, "_fuse_blocks", blocks)
+        members = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_blocks ON id = block")
+        select(con, "_fuse_figs", members | changes.gone)
+        # figure_id -> (series_id, backwards) before this refresh
+        stored: dict[str, tuple[str, bool]] = {r[0]: (r[1], r[2]) for r in con.execute(
+            "SELECT figure_id, series_id, backwards FROM figure_series_member_rows JOIN _fuse_figs ON id = figure_id"
+        ).fetchall()}
+        figures, keys = load_keyed_figures(con, docs, members)
+        series = build_series(figures, config, keys)
+        # Member rows change only for figures that moved, changed or turned backwards; a
+        # series with no such member keeps its row and its conflicts.
+        now = {f.figure_id: (s.series_id, f.figure_id in s.backwards) for s in series for f in s.members}
+        rewrite, left = _member_changes(stored, now, changes.seeds)
+        changed = {now[f][0] for f in rewrite} | {stored[f][0] for f in left}
+        series = [s for s in series if s.series_id in changed]
+        if stored:
             select(con, "_fuse_series", changed)
             con.execute("DELETE FROM figure_series WHERE series_id IN (SELECT id FROM _fuse_series)")
             select(con, "_fuse_figs", {f for f, v in stored.items() if v[0] in changed}
                    | {f for f, v in now.items() if v[0] in changed})
             _drop_contradictions(con, "kind = 'figure_value'", "_fuse_figs")
-            if left:
-                select(con, "_fuse_figs", left)
-                con.execute("DELETE FROM figure_series_member_rows WHERE figure_id IN (SELECT id FROM _fuse_figs)")
+        if left:
+            select(con, "_fuse_figs", left)
+            con.execute("DELETE FROM figure_series_member_rows WHERE figure_id IN (SELECT id FROM _fuse_figs)")
         conflicts = figure_conflicts(series, config, self.source_group, docs)
-        if not self.full:
-            series, conflicts = self._with_evidence(series, conflicts, rewrite or set())
+        series, conflicts = self._with_evidence(series, conflicts, rewrite)
         _write_series(con, series, docs, self.source_group, rewrite)
         _write_contradictions(con, figure_contradictions(conflicts, docs))
         return len(figures)

@@ -409,6 +409,8 @@ def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[
                 "INSERT INTO store_state VALUES ('fuse_stale', 'true') "
                 "ON CONFLICT (key) DO UPDATE SET value = 'true'"
             )
+    except duckdb.OutOfMemoryException:
+        raise  # the caller knows which memory cap is in use and names it
     except duckdb.Error as err:
         raise StoreError(f"cannot write a batch to the store ({err}); nothing of this batch was stored") from err
 
