@@ -230,9 +230,10 @@ def incremental(corpus: Path, big_db: Path, work: Path) -> dict[str, Any]:
 
 
 def _first_build_figures(build: dict[str, Any], n: int, db: Path) -> dict[str, Any]:
-    return {"seconds": build["seconds"], "driver_streaming_peak_mb": build["rss"].get(str(n), build["rss"].get(n, {}))
-            .get("driver_peak_mb"), "driver_peak_mb": build["driver_peak_mb"],
-            "store_mb": round(db.stat().st_size / 2**20, 1)}
+    # The child's samples come back through JSON, keyed by the document count as a string.
+    streaming = build["rss"].get(str(n), {}).get("driver_peak_mb")
+    return {"seconds": build["seconds"], "driver_streaming_peak_mb": streaming,
+            "driver_peak_mb": build["driver_peak_mb"], "store_mb": round(db.stat().st_size / 2**20, 1)}
 
 
 def first_builds(corpus: Path, work: Path, sizes: list[int]) -> dict[str, Any]:

@@ -170,11 +170,10 @@ def _store_step(step: Callable[[], object], what: str, store: _Store) -> None:
     # The hooks manage their own transactions (a nested BEGIN would abort ours); both are
     # re-runnable, so a build killed during one simply redoes it next time.
     try:
-        step()
+        with _out_of_memory(store, what):
+            step()
     except DossierError:
         raise
-    except duckdb.OutOfMemoryException as err:
-        raise store.out_of_memory(what, err) from err
     except Exception as err:
         log.debug("%s failed", what, exc_info=True)
         raise StoreError(
