@@ -1,6 +1,7 @@
 """Scale benchmark: workers vs bare spaCy, flat memory, and incremental cost.
 
-    .venv/bin/python bench/scale.py [--docs 20000] [--throughput-docs 3000] [--out bench/out/scale.json]
+    .venv/bin/python bench/scale.py [--docs 20000] [--throughput-docs 3000] [--first-builds 5000,10000]
+        [--skip-throughput | --skip-memory] [--out bench/out/scale.json]
 
 1. Builds a synthetic corpus from examples/corpus: every copy gets a distinct content hash.
 2. Throughput on the same `--throughput-docs` documents: `dossier build` with 1 and 2 workers,
@@ -11,9 +12,9 @@
    included) to the last document, and counted in stored (English, non-empty) documents
    and their words, so the ratio compares the same texts.
 3. Memory: peak RSS (VmHWM) of the driver and of each worker process when the 2-worker build
-   of `--docs` documents passes 25%, 50% and 100% of the corpus; and the driver's peak over
-   a whole first build (its full fusion refresh included) of 25%, 50% and 100% of the corpus,
-   each into an empty store.
+   of `--docs` documents passes 25%, 50% and 100% of the corpus (or the `--first-builds`
+   sizes); and the driver's peak over a whole first build (its full fusion refresh and
+   indexing included) of each of those sizes, each into an empty store.
 4. Incremental: time to add 100 new documents to that store, against building the same 100
    into an empty store; then a re-run over the whole unchanged corpus.
 
@@ -261,6 +262,9 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true", help="only throughput")
     parser.add_argument("--year-spread", type=int, default=YEAR_SPREAD,
                         help="copies' years move back by copy %% N (1 = every copy on the same dates, the worst case)")
+    parser.add_argument("--first-builds", type=lambda v: [int(x) for x in v.split(",")],
+                        help="sizes of the separate first builds, e.g. 5000,10000,20000 (default: a quarter "
+                        "and half of --docs)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "scale.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -287,8 +291,9 @@ def main() -> None:
             print(json.dumps({k: results["throughput"][k] for k in (
                 "ratio_vs_spacy", "ratio_vs_spacy_openblas", "speedup_2_vs_1", "spacy_speedup_2_vs_1")}), flush=True)
         if not args.skip_memory:
-            marks = [args.docs // 4, args.docs // 2, args.docs]
-            results["first_builds"] = first_builds(corpus, work, marks[:-1])
+            sizes = sorted(n for n in (args.first_builds or [args.docs // 4, args.docs // 2]) if n < args.docs)
+            marks = [*sizes, args.docs]
+            results["first_builds"] = first_builds(corpus, work, sizes)
             big_db = work / "big.duckdb"
             results["memory"] = timed_build([corpus], big_db, workers=2, marks=marks)
             results["first_builds"][str(args.docs)] = _first_build_figures(results["memory"], args.docs, big_db)

@@ -63,7 +63,7 @@ from dossier.fuse.inputs import (
 )
 from dossier.fuse.records import Doc, EventRow, FigureRow, Party
 from dossier.settings import Settings, data_path
-from dossier.store.connection import in_transaction, transaction
+from dossier.store.connection import create_statement, drop_primary_key, in_transaction, transaction
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ FUSE_TABLES = (
     "figure_series", "figure_series_member_rows", "contradictions", "dyad_events", "dyad_monthly",
 )
 # Internal state of the incremental refresh (derived too; emptied by a full refresh).
+# Tables with a row per event, figure or contradiction: no primary key (see tables.sql).
+UNKEYED_FUSE_TABLES = ("fuse_figure_keys", "fused_events", "figure_series", "contradictions")
 STATE_TABLES = ("doc_lsh", "fuse_event_keys", "fuse_figure_keys", "fuse_entity_canon")
 
 # hash(hash(...)): DuckDB combines column hashes linearly, so a bare bit_xor(hash(a, b)) is
@@ -140,7 +142,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     if key_cols and "words" not in key_cols:
         # Internal state before fuse.v4 (no countries or words); the version bump refreshes fully.
         con.execute("DROP TABLE fuse_figure_keys")
-    con.execute(data_path("fuse", "tables.sql").read_text(encoding="utf-8"))
+    sql = data_path("fuse", "tables.sql").read_text(encoding="utf-8")
+    # Before store schema 3 these had a primary key, and doc_lsh an index (see tables.sql).
+    with transaction(con):
+        for table in UNKEYED_FUSE_TABLES:
+            drop_primary_key(con, table, create_statement(sql, table))
+        con.execute("DROP INDEX IF EXISTS doc_lsh_bucket")
+    con.execute(sql)
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, config: FuseConfig) -> str:

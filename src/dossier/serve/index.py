@@ -46,7 +46,9 @@ log = logging.getLogger(__name__)
 SCHEMA = "serve_index"
 # Bump when the layout of the serve_index tables changes: an older index is then ignored.
 # 2: rows keyed by their own sort fields and id (no dense rank) and a per-row hash `h`.
-VERSION = 2
+# 3: no unique index on fused/figures ids: DuckDB holds such an index whole in memory
+#    while rows are inserted, so it grew the indexing step with every event and figure.
+VERSION = 3
 
 # Per part: the source tables and the row expression hashed into its fingerprint. Hashing
 # whole rows catches in-place UPDATEs (entity merges rewrite participants' entity ids).
@@ -225,8 +227,6 @@ _KEYED = {
     "fused": _Keyed("fused_event_id", _FUSED_HASH, _FUSED_TABLES),
     "figures": _Keyed("figure_id", _FIGURES_HASH, _FIGURES_TABLES),
 }
-# Point lookups by id (event page, page rows by id).
-_INDEXES = {"fused": "fused (fused_event_id)", "figures": "figures (figure_id)"}
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -352,7 +352,6 @@ def _write_part(con: duckdb.DuckDBPyConnection, part: str, tables: set[str], *, 
             con.execute("CREATE OR REPLACE TEMP TABLE _changed AS SELECT * FROM _new")
             for name, select, order in keyed.tables:
                 con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS {select} ORDER BY {order}")
-            con.execute(f"CREATE UNIQUE INDEX serve_{part}_id ON {SCHEMA}.{_INDEXES[part]}")
         for temp in ("_new", "_gone", "_changed"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
     for name, select, order in _AGGREGATES[part]:

@@ -357,7 +357,8 @@ def list_events(reader: StoreReader, f: Filters, limit: int, offset: int) -> Pag
 def _attach_evidence(reader: StoreReader, items: list[Row]) -> None:
     """Replace each row's `evidence_id` by its sentence (`evidence`), after paging.
 
-    Constant IN lists use the evidence primary key; joining before the LIMIT would scan it all.
+    One scan of the id column for the page's ids (the evidence table has no key index: see
+    store/schema.sql); joining before the LIMIT would read every row's text.
     """
     ids = [r["evidence_id"] for r in items]
     texts: dict[str, str] = {}
@@ -512,7 +513,7 @@ def fused(reader: StoreReader, f: Filters, limit: int, offset: int) -> Page:
         )
         ids, total = ordered[offset : offset + limit], len(ordered)
     else:
-        # Sort narrow rows (ids only), then read the page's wide rows by primary key.
+        # Sort narrow rows (ids only), then read the page's wide rows by id.
         total = int(reader.scalar(f"SELECT count(*) FROM fused_events f {where.sql}", where.params) or 0)
         ids = [
             r["fused_event_id"]
@@ -572,7 +573,7 @@ def _fused_indexed(reader: StoreReader, f: Filters, limit: int, offset: int) -> 
 
 
 def _by_ids(reader: StoreReader, table: str, cols: str, id_col: str, ids: list[Any]) -> list[Row]:
-    """The wide rows of `ids` (point lookups on the id index), in the order of `ids`."""
+    """The wide rows of `ids` (one scan of the id column, no wide column read), in the order of `ids`."""
     if not ids:
         return []
     marks = ", ".join("?" for _ in ids)

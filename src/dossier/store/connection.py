@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import re
 import sys
 from collections.abc import Iterator
 from importlib import resources
@@ -14,7 +15,9 @@ import pyarrow as pa
 
 from dossier.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# Tables that lost their PRIMARY KEY in version 3 (why: the comment atop schema.sql).
+UNKEYED_IN_V3 = ("evidence", "doc_entities", "events", "figures", "quotes", "timexes")
 
 
 def _schema_sql() -> str:
@@ -48,8 +51,44 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         with transaction(con):
             con.execute("ALTER TABLE site_lines ADD COLUMN IF NOT EXISTS stories UBIGINT[]")
             con.execute("INSERT INTO schema_version (version) VALUES (2)")
+    if before < 3:
+        with transaction(con):
+            sql = _schema_sql()
+            for table in UNKEYED_IN_V3:
+                drop_primary_key(con, table, create_statement(sql, table))
+            con.execute("INSERT INTO schema_version (version) VALUES (3)")
     # Later versions add `if before < N:` steps here, each in its own transaction.
     return before
+
+
+def create_statement(sql: str, table: str) -> str:
+    """The `CREATE TABLE IF NOT EXISTS table (...);` statement of `table` in the script `sql`."""
+    found = re.search(rf"^CREATE TABLE IF NOT EXISTS {re.escape(table)} \(.*?^\);", sql, re.DOTALL | re.MULTILINE)
+    if not found:
+        raise StoreError(f"no CREATE TABLE statement for {table} in the schema; the installation is damaged")
+    return found.group(0)
+
+
+def drop_primary_key(con: duckdb.DuckDBPyConnection, table: str, create_sql: str) -> bool:
+    """Rebuild `table` of the main schema from `create_sql`, its definition without a key, keeping
+    every row; return whether it had a PRIMARY KEY (a table without one is left alone).
+
+    DuckDB cannot drop a key in place. The rows are copied by column name, so the new
+    definition may order its columns differently.
+    """
+    keyed = con.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE schema_name = 'main' AND table_name = ? "
+        "AND constraint_type = 'PRIMARY KEY'",
+        [table],
+    ).fetchone()
+    if not keyed or not keyed[0]:
+        return False
+    old = f"{table}__keyed"
+    con.execute(f"ALTER TABLE {table} RENAME TO {old}")
+    con.execute(create_sql)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {old}")
+    con.execute(f"DROP TABLE {old}")
+    return True
 
 
 def missing_modules_fail_fast() -> None:

@@ -1,5 +1,13 @@
--- Dossier store, schema version 1. Every fact row references an evidence span.
--- Migrations to later versions live in store/migrations.py; never edit a released version.
+-- Dossier store, current schema (version in store/connection.py, whose `migrate` brings
+-- older stores here). Every fact row references an evidence span.
+--
+-- Keys: only tables with one row per document (or per entity, site line, build) have a
+-- PRIMARY KEY. DuckDB keeps a key's whole index in memory, outside its evictable buffer
+-- pool, as soon as rows are inserted with random keys; on the per-fact tables (evidence,
+-- doc_entities, events, figures, quotes, timexes: ~4 KiB of index per document) that made
+-- the build's memory grow with the store until it ran out of its cap. Their ids are unique
+-- by construction: each starts with, or hashes, its document's doc_id (the key of
+-- `documents`), and the writer stores a document's rows once.
 
 CREATE TABLE IF NOT EXISTS schema_version (
     version     INTEGER NOT NULL,
@@ -61,7 +69,7 @@ CREATE TABLE IF NOT EXISTS failures (
 
 -- Verbatim spans: body[body_start:body_end] = text; raw[start:end] covers it.
 CREATE TABLE IF NOT EXISTS evidence (
-    evidence_id VARCHAR PRIMARY KEY,
+    evidence_id VARCHAR NOT NULL,
     doc_id      VARCHAR NOT NULL,
     start       INTEGER NOT NULL,
     "end"       INTEGER NOT NULL,
@@ -101,7 +109,7 @@ CREATE TABLE IF NOT EXISTS entity_merges (
 
 -- An entity as it appears in one document (the per-article entity list).
 CREATE TABLE IF NOT EXISTS doc_entities (
-    doc_entity_id VARCHAR PRIMARY KEY,        -- doc_id || ':' || key
+    doc_entity_id VARCHAR NOT NULL,        -- doc_id || ':' || key
     doc_id      VARCHAR NOT NULL,
     key         VARCHAR NOT NULL,
     entity_id   VARCHAR,                      -- canonical entity
@@ -122,7 +130,7 @@ CREATE TABLE IF NOT EXISTS mentions (
 );
 
 CREATE TABLE IF NOT EXISTS events (
-    event_id    VARCHAR PRIMARY KEY,          -- doc_id || ':ev' || ordinal
+    event_id    VARCHAR NOT NULL,          -- doc_id || ':ev' || ordinal
     doc_id      VARCHAR NOT NULL,
     type        VARCHAR NOT NULL,
     mode        VARCHAR,
@@ -153,7 +161,7 @@ CREATE TABLE IF NOT EXISTS event_evidence (
 );
 
 CREATE TABLE IF NOT EXISTS figures (
-    figure_id   VARCHAR PRIMARY KEY,
+    figure_id   VARCHAR NOT NULL,
     doc_id      VARCHAR NOT NULL,
     value       DOUBLE NOT NULL,
     qualifier   VARCHAR,
@@ -168,7 +176,7 @@ CREATE TABLE IF NOT EXISTS figures (
 );
 
 CREATE TABLE IF NOT EXISTS quotes (
-    quote_id    VARCHAR PRIMARY KEY,
+    quote_id    VARCHAR NOT NULL,
     doc_id      VARCHAR NOT NULL,
     speaker     VARCHAR NOT NULL,
     speaker_doc_entity_id VARCHAR,
@@ -184,7 +192,7 @@ CREATE TABLE IF NOT EXISTS quotes (
 
 -- Dated expressions of each document, resolved against its date (how event dates were found).
 CREATE TABLE IF NOT EXISTS timexes (
-    timex_id    VARCHAR PRIMARY KEY,          -- doc_id || ':t' || ordinal
+    timex_id    VARCHAR NOT NULL,          -- doc_id || ':t' || ordinal
     doc_id      VARCHAR NOT NULL,
     text        VARCHAR NOT NULL,
     date        DATE,

@@ -1,7 +1,9 @@
 -- Cross-source tables written by `dossier.fuse.refresh` (documented in docs/views.md).
--- Created once with IF NOT EXISTS; every refresh replaces their rows in one transaction,
--- so readers always see one consistent generation. Derived data only: drop them and
--- rebuild with `dossier fuse --db FILE` at any time.
+-- Created once with IF NOT EXISTS (store/connection.py migrates older layouts); a refresh
+-- updates their rows one batch of documents at a time, each batch in one transaction.
+-- Derived data only: drop them and rebuild with `dossier fuse --db FILE` at any time.
+-- Keys as in store/schema.sql: tables with a row per event, figure or band have none
+-- (their ids are unique by construction), so a refresh never holds a per-event index.
 
 CREATE TABLE IF NOT EXISTS fuse_state (
     fingerprint     VARCHAR NOT NULL,      -- hash of the inputs and fuse settings of the last refresh
@@ -30,7 +32,6 @@ CREATE TABLE IF NOT EXISTS doc_lsh (
     band        SMALLINT NOT NULL,
     bucket      BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS doc_lsh_bucket ON doc_lsh (band, bucket);
 
 -- Fusion components (internal): one row per event and canonical participant; `comp` is the
 -- component of events that could fuse (see fuse/events.py), re-clustered when touched.
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS fuse_event_keys (
 -- Figure blocks (internal): category|unit class|scope of every figure; a block is regrouped
 -- when one of its figures changes.
 CREATE TABLE IF NOT EXISTS fuse_figure_keys (
-    figure_id   VARCHAR PRIMARY KEY,
+    figure_id   VARCHAR NOT NULL,
     doc_id      VARCHAR NOT NULL,
     block       VARCHAR NOT NULL,
     countries   VARCHAR[] NOT NULL,  -- the countries it can be about (FigureRow.countries)
@@ -79,7 +80,7 @@ CREATE TABLE IF NOT EXISTS doc_sources (
 );
 
 CREATE TABLE IF NOT EXISTS fused_events (
-    fused_event_id  VARCHAR PRIMARY KEY,
+    fused_event_id  VARCHAR NOT NULL,
     type            VARCHAR NOT NULL,
     mode            VARCHAR,
     date            DATE,
@@ -133,7 +134,7 @@ CREATE TABLE IF NOT EXISTS fused_event_participants (
 );
 
 CREATE TABLE IF NOT EXISTS figure_series (
-    series_id       VARCHAR PRIMARY KEY,
+    series_id       VARCHAR NOT NULL,
     category        VARCHAR NOT NULL,
     unit            VARCHAR,
     subject         VARCHAR,
@@ -171,7 +172,7 @@ CREATE TABLE IF NOT EXISTS figure_series_member_rows (
 );
 
 CREATE TABLE IF NOT EXISTS contradictions (
-    contradiction_id VARCHAR PRIMARY KEY,
+    contradiction_id VARCHAR NOT NULL,
     kind            VARCHAR NOT NULL,      -- figure_value | event_negation | event_date
     description     VARCHAR NOT NULL,
     a_ids           VARCHAR[] NOT NULL,
