@@ -39,9 +39,9 @@ def _insert(con, rows) -> None:  # type: ignore[no-untyped-def]
     con.executemany(
         "INSERT INTO doc_entities (doc_entity_id, doc_id, key, name, type, country, sector, aliases, roles, "
         "dictionary_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    for r in rows:
-        con.execute("INSERT INTO documents (doc_id, source, name, status) VALUES (?, ?, ?, 'ok') "
-                    "ON CONFLICT DO NOTHING", [r[1], r[1], r[1]])
+    for doc_id in sorted({r[1] for r in rows}):
+        con.execute("INSERT INTO documents (doc_id, source, name, status) SELECT ?, ?, ?, 'ok' "
+                    "WHERE NOT EXISTS (SELECT 1 FROM documents WHERE doc_id = ?)", [doc_id] * 4)
 
 
 def _canonical_of(con, doc_id: str, alias: str) -> str:  # type: ignore[no-untyped-def]

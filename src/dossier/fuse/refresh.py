@@ -75,8 +75,10 @@ FUSE_TABLES = (
     "figure_series", "figure_series_member_rows", "contradictions", "dyad_events", "dyad_monthly",
 )
 # Internal state of the incremental refresh (derived too; emptied by a full refresh).
-# Tables with a row per event, figure or contradiction: no primary key (see tables.sql).
-UNKEYED_FUSE_TABLES = ("fuse_figure_keys", "fused_events", "figure_series", "contradictions")
+# Tables with rows per document, event or figure: no primary key (see tables.sql).
+UNKEYED_FUSE_TABLES = (
+    "doc_signatures", "doc_sources", "fuse_figure_keys", "fused_events", "figure_series", "contradictions",
+)
 STATE_TABLES = ("doc_lsh", "fuse_event_keys", "fuse_figure_keys", "fuse_entity_canon")
 
 # hash(hash(...)): DuckDB combines column hashes linearly, so a bare bit_xor(hash(a, b)) is

@@ -17,7 +17,7 @@ from dossier.errors import StoreError
 
 SCHEMA_VERSION = 3
 # Tables that lost their PRIMARY KEY in version 3 (why: the comment atop schema.sql).
-UNKEYED_IN_V3 = ("evidence", "doc_entities", "events", "figures", "quotes", "timexes")
+UNKEYED_IN_V3 = ("documents", "evidence", "doc_entities", "events", "figures", "quotes", "timexes")
 
 
 def _schema_sql() -> str:
@@ -54,6 +54,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     if before < 3:
         with transaction(con):
             sql = _schema_sql()
+            con.execute("DROP INDEX IF EXISTS documents_source")
             for table in UNKEYED_IN_V3:
                 drop_primary_key(con, table, create_statement(sql, table))
             con.execute("INSERT INTO schema_version (version) VALUES (3)")

@@ -1,13 +1,15 @@
 -- Dossier store, current schema (version in store/connection.py, whose `migrate` brings
 -- older stores here). Every fact row references an evidence span.
 --
--- Keys: only tables with one row per document (or per entity, site line, build) have a
--- PRIMARY KEY. DuckDB keeps a key's whole index in memory, outside its evictable buffer
--- pool, as soon as rows are inserted with random keys; on the per-fact tables (evidence,
--- doc_entities, events, figures, quotes, timexes: ~4 KiB of index per document) that made
--- the build's memory grow with the store until it ran out of its cap. Their ids are unique
--- by construction: each starts with, or hashes, its document's doc_id (the key of
--- `documents`), and the writer stores a document's rows once.
+-- Keys and indexes: none on the tables that grow with the corpus (documents and every table
+-- with rows per document). DuckDB keeps a key's whole index in memory, outside its
+-- evictable buffer pool, once rows with random keys (content hashes) are inserted: with
+-- keys on documents and the per-fact tables the build's memory grew ~4.5 KiB per document
+-- until it ran out of its cap (at ~38,000 documents under the defaults). DuckDB 1.5 looks
+-- up a batch's ids with hash joins that scan the column anyway, so the keys only guarded
+-- uniqueness. The writer guarantees it: it is the store's only writer, stores a doc_id once
+-- (checked against the store in the batch's transaction), and every other id starts with,
+-- or hashes, its document's doc_id. Small tables (entities, site lines, state) keep keys.
 
 CREATE TABLE IF NOT EXISTS schema_version (
     version     INTEGER NOT NULL,
@@ -17,7 +19,7 @@ CREATE TABLE IF NOT EXISTS schema_version (
 -- One row per input document version. doc_id = SHA-256 of the raw bytes (for an input
 -- that could not be read at all: SHA-256 of "missing:" || source).
 CREATE TABLE IF NOT EXISTS documents (
-    doc_id              VARCHAR PRIMARY KEY,
+    doc_id              VARCHAR NOT NULL,      -- unique: the writer stores a doc_id once
     source              VARCHAR NOT NULL,      -- path or URL, "#line=N" / "#record=N" for members
     name                VARCHAR NOT NULL,      -- the article file name
     version             INTEGER NOT NULL DEFAULT 1,  -- per source: a changed file is a new version
@@ -46,9 +48,6 @@ CREATE TABLE IF NOT EXISTS documents (
     ingested_at         TIMESTAMP NOT NULL DEFAULT current_timestamp,
     hints               VARCHAR                -- JSON object: metadata a container carried (JSONL fields, WARC headers)
 );
-
--- A changed file is looked up by its source to find the version it supersedes.
-CREATE INDEX IF NOT EXISTS documents_source ON documents (source);
 
 -- The newest version of every source (older versions are kept in `documents`).
 CREATE OR REPLACE VIEW current_documents AS

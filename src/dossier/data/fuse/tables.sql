@@ -2,8 +2,9 @@
 -- Created once with IF NOT EXISTS (store/connection.py migrates older layouts); a refresh
 -- updates their rows one batch of documents at a time, each batch in one transaction.
 -- Derived data only: drop them and rebuild with `dossier fuse --db FILE` at any time.
--- Keys as in store/schema.sql: tables with a row per event, figure or band have none
--- (their ids are unique by construction), so a refresh never holds a per-event index.
+-- Keys as in store/schema.sql: tables with rows per document, event or figure have none
+-- (their ids are unique by construction), so a refresh never holds an index that grows
+-- with the corpus in memory.
 
 CREATE TABLE IF NOT EXISTS fuse_state (
     fingerprint     VARCHAR NOT NULL,      -- hash of the inputs and fuse settings of the last refresh
@@ -18,7 +19,7 @@ CREATE TABLE IF NOT EXISTS fuse_state (
 
 -- MinHash signature per document body (cache: a document is hashed once per parameter set).
 CREATE TABLE IF NOT EXISTS doc_signatures (
-    doc_id      VARCHAR PRIMARY KEY,
+    doc_id      VARCHAR NOT NULL,
     params      VARCHAR NOT NULL,          -- "num_perm/seed/shingle_words": a change re-hashes
     n_shingles  INTEGER NOT NULL,
     hashvalues  UBIGINT[] NOT NULL
@@ -74,7 +75,7 @@ CREATE TABLE IF NOT EXISTS doc_duplicates (
 );
 
 CREATE TABLE IF NOT EXISTS doc_sources (
-    doc_id        VARCHAR PRIMARY KEY,
+    doc_id        VARCHAR NOT NULL,
     source_group  VARCHAR NOT NULL,        -- doc_id of the group's original; copies share it
     is_copy       BOOLEAN NOT NULL
 );
