@@ -271,8 +271,7 @@ class _Store:
         first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
         return StoreError(
             f"{what} ran out of DuckDB's memory cap, `{self.limit_setting}` = {self.limit!r} ({first_line}). "
-            f"The stored documents are kept. The store's primary-key indexes grow with it and are held in "
-            f"memory while rows are added; raise `{self.limit_setting}` in your settings file (for example to "
+            f"The stored documents are kept; raise `{self.limit_setting}` in your settings file (for example to "
             f"\"1GB\") and run the build again"
         )
 

@@ -74,11 +74,11 @@ FUSE_TABLES = (
     "doc_duplicates", "doc_sources", "fused_events", "fused_event_members", "fused_event_participants",
     "figure_series", "figure_series_member_rows", "contradictions", "dyad_events", "dyad_monthly",
 )
-# Internal state of the incremental refresh (derived too; emptied by a full refresh).
 # Tables with rows per document, event or figure: no primary key (see tables.sql).
 UNKEYED_FUSE_TABLES = (
     "doc_signatures", "doc_sources", "fuse_figure_keys", "fused_events", "figure_series", "contradictions",
 )
+# Internal state of the incremental refresh (derived too; emptied by a full refresh).
 STATE_TABLES = ("doc_lsh", "fuse_event_keys", "fuse_figure_keys", "fuse_entity_canon")
 
 # hash(hash(...)): DuckDB combines column hashes linearly, so a bare bit_xor(hash(a, b)) is

@@ -1,6 +1,7 @@
 -- Cross-source tables written by `dossier.fuse.refresh` (documented in docs/views.md).
--- Created once with IF NOT EXISTS (store/connection.py migrates older layouts); a refresh
--- updates their rows one batch of documents at a time, each batch in one transaction.
+-- Created once with IF NOT EXISTS (`ensure_tables` in fuse/refresh.py migrates older
+-- layouts); a refresh updates their rows one batch of documents at a time, each batch in
+-- one transaction.
 -- Derived data only: drop them and rebuild with `dossier fuse --db FILE` at any time.
 -- Keys as in store/schema.sql: tables with rows per document, event or figure have none
 -- (their ids are unique by construction), so a refresh never holds an index that grows
