@@ -118,6 +118,30 @@ def test_fts_tables_equal_after_stepwise_update(pair: tuple[StoreReader, StoreRe
             assert steps.rows(sql) == scratch.rows(sql), sql
 
 
+def test_fts_text_tokenised_in_windows_gives_the_same_index(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows tokenised a window of text at a time (a first build of a large store) index like one pass."""
+    tables: dict[int, list[list[tuple[Any, ...]]]] = {}
+    for chars in (10**12, 5_000):
+        monkeypatch.setattr(fts, "WINDOW_CHARS", chars)
+        con = duckdb.connect(str(tmp_path / f"w{chars}.duckdb"))
+        try:
+            _copy_rows(con, store, 0, 1)
+            windows = fts._windows(con, fts.SOURCES[1], -1)
+            assert len(windows) == 1 if chars == 10**12 else len(windows) > 3, windows
+            assert windows[0][0] == 0 and all(a[1] + 1 == b[0] for a, b in itertools.pairwise(windows))
+            fts.build_fts(con, top_k=3, full=True)
+            tables[chars] = [
+                con.execute(f"SELECT * FROM fts_main_{scope}.{t} ORDER BY ALL").fetchall()
+                for scope in TABLES for t in ("docs", "dict", "postings", "top", "top_meta", "stats")
+            ]
+        finally:
+            con.close()
+    assert tables[5_000] == tables[10**12]
+    assert sum(len(t) for t in tables[5_000]) > 5_000
+
+
 def test_fts_terms_match_the_fts_extension(store: Path, tmp_path: Path) -> None:
     """Our tokenizer, stop words and stems give the extension's own terms and lengths."""
     con = duckdb.connect(str(tmp_path / "x.duckdb"))

@@ -64,11 +64,14 @@ def params_key(config: FuseConfig) -> str:
 
 
 def update_signatures(
-    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], config: FuseConfig, batch: int = 500
+    con: duckdb.DuckDBPyConnection, config: FuseConfig, *, batch: int = 500,
+    after_batch: Callable[[], None] | None = None,
 ) -> int:
     """Hash the bodies of documents without a current signature; return how many were hashed.
 
-    Bodies are read `batch` at a time, so a first refresh never holds the corpus's text.
+    Bodies are read `batch` at a time, so a first refresh never holds the corpus's text;
+    `after_batch` runs after each batch's insert (the refresh commits there: DuckDB holds a
+    transaction's new rows in memory, 33 MiB of signatures for 20,000 documents).
     """
     key = params_key(config)
     con.execute("DELETE FROM doc_signatures WHERE params <> ?", [key])
@@ -95,6 +98,8 @@ def update_signatures(
             con.execute("INSERT INTO doc_signatures BY NAME SELECT * FROM _fuse_signatures")
         finally:
             con.unregister("_fuse_signatures")
+        if after_batch is not None:
+            after_batch()
     return len(todo)
 
 

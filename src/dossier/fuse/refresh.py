@@ -259,7 +259,7 @@ class _Update:
         self.docs = docs
         previous = _ids(con, "SELECT doc_id FROM doc_sources")
         new, removed = set(docs) - previous, previous - set(docs)
-        hashed = update_signatures(con, docs, self.config)
+        hashed = update_signatures(con, self.config, after_batch=self._commit)
         self.source_group = dict(con.execute("SELECT doc_id, source_group FROM doc_sources").fetchall())
         self.canon = canonical_entities(con)
         changed_entities = self._update_canon()
@@ -276,9 +276,7 @@ class _Update:
             self._dyads(fused_new, fused_gone)
             self._key_figures(batch, gone_docs, dup.regrouped, entities, figures)
             n_events += n
-            if self.commit_batches:
-                con.execute("COMMIT")
-                con.execute("BEGIN TRANSACTION")
+            self._commit()
         n_figures = self._regroup_figures(figures)
         seconds = time.perf_counter() - started
         totals = con.execute(
@@ -300,6 +298,12 @@ class _Update:
             dyad_events=totals[5], mode="full" if self.full else "incremental", new_documents=len(new),
             events_reclustered=n_events, figures_regrouped=n_figures,
         )
+
+    def _commit(self) -> None:
+        """Commit what the refresh wrote so far, when it runs in its own transaction."""
+        if self.commit_batches:
+            self.con.execute("COMMIT")
+            self.con.execute("BEGIN TRANSACTION")
 
     def _update_groups(self, regrouped: set[str], removed: set[str]) -> None:
         """Bring the in-memory source groups up to date after `update_duplicates`."""
