@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from dossier.fuse import refresh
+from dossier.fuse.inputs import select
 from dossier.fuse.refresh import UNKEYED_FUSE_TABLES
 from dossier.settings import data_path
 from dossier.store import open_store
@@ -93,6 +94,21 @@ def test_keys_only_on_tables_that_do_not_grow_with_the_corpus(refreshed: Path, t
         assert con.execute("SELECT count(*) FROM evidence").fetchone()[0] > 10
         assert _keyed(con) == KEYED
         assert _indexed(con) == set()
+    finally:
+        con.close()
+
+
+def test_keys_none_on_the_refresh_id_tables(tmp_path: Path) -> None:
+    """The refresh replaces its id tables many times a transaction: a key's index would stay
+    in memory until the commit, for every replaced table."""
+    con = duckdb.connect(str(tmp_path / "ids.duckdb"))
+    try:
+        select(con, "_fuse_docs", ["b", "a", "b"])
+        assert con.execute("SELECT id FROM _fuse_docs ORDER BY id").fetchall() == [("a",), ("b",)]
+        constraints = con.execute(
+            "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = '_fuse_docs'"
+        ).fetchall()
+        assert ("PRIMARY KEY",) not in constraints and ("UNIQUE",) not in constraints
     finally:
         con.close()
 

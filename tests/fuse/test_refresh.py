@@ -209,3 +209,34 @@ def test_refresh_upgrades_a_store_with_the_old_series_member_table(fuse_store: A
     assert report.mode == "full"
     assert kind == ("VIEW",)
     assert rows == expected and rows
+
+
+def test_refresh_commits_signatures_a_batch_at_a_time(
+    fuse_store: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first refresh's signatures are committed batch by batch, not held in one transaction."""
+    import importlib
+
+    from dossier.fuse import duplicates
+
+    module = importlib.import_module("dossier.fuse.refresh")
+    con = open_store(fuse_store())
+    other = con.cursor()  # sees committed rows only
+    committed: list[int] = []
+
+    def small_batches(con: duckdb.DuckDBPyConnection, config: Any, *, after_batch: Any = None) -> int:
+        def count_then_commit() -> None:
+            assert after_batch is not None
+            after_batch()
+            committed.append(other.execute("SELECT count(*) FROM doc_signatures").fetchone()[0])  # type: ignore[index]
+
+        return duplicates.update_signatures(con, config, batch=2, after_batch=count_then_commit)
+
+    monkeypatch.setattr(module, "update_signatures", small_batches)
+    try:
+        refresh(con, settings)
+        n = con.execute("SELECT count(*) FROM documents WHERE status = 'ok'").fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    assert n > 4
+    assert committed == [min(n, 2 * (i + 1)) for i in range((n + 1) // 2)]

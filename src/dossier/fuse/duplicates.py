@@ -3,8 +3,9 @@
 Signatures are cached in `doc_signatures`, so a refresh hashes only new documents; their LSH
 band buckets are kept in `doc_lsh`, so new documents are looked up by one hash join on their
 buckets (a scan of the stored buckets), never compared with every stored document. Copies
-are grouped into connected components and the group's original is its earliest-published document (then the smallest
-doc_id), so the result does not depend on the order documents were stored.
+are grouped into connected components and the group's original is its earliest-published
+document (then the smallest doc_id), so the result does not depend on the order documents
+were stored.
 """
 
 from __future__ import annotations
