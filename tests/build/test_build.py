@@ -194,6 +194,21 @@ def test_build_streams_under_the_stream_cap_and_finishes_under_the_store_cap(
     assert [limit for _, limit in opened] == ["143.0 MiB", "286.1 MiB"]
 
 
+def test_build_writes_arrow_rows_with_the_c_allocator_and_restores_the_pool(
+    tmp_path: Path, settings: Settings, executor: ModelsExecutor
+) -> None:
+    # pyarrow's default allocator kept the freed memory of the rows written resident.
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    during: list[str] = []
+    corpus = write_corpus(tmp_path / "corpus", n_text=2)
+    build([corpus], db=tmp_path / "s.duckdb", settings=settings, executor=executor,
+          progress=lambda _: during.append(pa.default_memory_pool().backend_name))
+    assert during and set(during) == {"system"}
+    assert pa.default_memory_pool().backend_name == before
+
+
 def test_build_names_a_bad_stream_cap(tmp_path: Path, settings: Settings, executor: ModelsExecutor) -> None:
     from dossier.errors import StoreError
 

@@ -228,6 +228,41 @@ def test_full_refresh_in_batches_equals_one_batch(
     assert results[0] == results[1] == results[2]
 
 
+def test_full_refresh_holds_one_batch_of_documents(
+    fuse_store: Any, fuse_spec: Any, add_fixture_article: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    # The refresh reads documents as its batches reach them (LiveDocs) instead of holding
+    # every document of the store; each one it needs must be loaded with its batch's query,
+    # not read on its own.
+    refresh_module = importlib.import_module("dossier.fuse.refresh")
+    inputs = importlib.import_module("dossier.fuse.inputs")
+    made: list[Any] = []
+    held: list[int] = []
+
+    class Watched(inputs.LiveDocs):  # type: ignore[misc,name-defined]
+        def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+            super().__init__(con)
+            made.append(self)
+
+        def clear(self) -> None:
+            held.append(len(self))
+            super().clear()
+
+    monkeypatch.setattr(refresh_module, "LiveDocs", Watched)
+    path = fuse_store()
+    con = open_store(path)
+    for art in fuse_spec["articles"][::2]:
+        add_fixture_article(con, _copy(art, 1), fuse_spec["entities"])
+    report = refresh(con, _with_batches(tmp_path, 2), force=True)
+    con.close()
+    (docs,) = made
+    held.append(len(docs))
+    assert report.documents > 15
+    assert docs.single_reads == 0
+    assert max(held) < report.documents, held  # never every document at once
+    assert _snapshot(path) == _full(path, _with_batches(tmp_path, 10**6))
+
+
 def test_refresh_cut_short_is_redone_in_full(
     fuse_store: Any, settings: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:

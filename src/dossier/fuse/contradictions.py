@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dossier.fuse.config import FuseConfig
@@ -61,7 +62,7 @@ def _date_text(fe: FusedEvent) -> str:
     return {"month": iso[:7], "year": iso[:4]}.get(fe.precision, iso) + f" ({fe.precision})"
 
 
-def event_side(fe: FusedEvent, value: str, docs: dict[str, Doc]) -> Side:
+def event_side(fe: FusedEvent, value: str, docs: Mapping[str, Doc]) -> Side:
     """Summarise a fused event as one side."""
     return Side(
         ids=(fe.fused_event_id,),
@@ -73,7 +74,7 @@ def event_side(fe: FusedEvent, value: str, docs: dict[str, Doc]) -> Side:
     )
 
 
-def figure_side(figs: tuple[FigureRow, ...], docs: dict[str, Doc]) -> Side:
+def figure_side(figs: tuple[FigureRow, ...], docs: Mapping[str, Doc]) -> Side:
     """Summarise a group of equal figures as one side."""
     value = figs[0].value
     text = f"{value:g}" + (f" {figs[0].unit}" if figs[0].unit else "")
@@ -110,12 +111,12 @@ def _span(fe: FusedEvent) -> int:
     return (iv[1] - iv[0]).days if iv else 0
 
 
-def _groups(fe: FusedEvent, source_group: dict[str, str]) -> set[str]:
+def _groups(fe: FusedEvent, source_group: Mapping[str, str]) -> set[str]:
     return {source_group.get(d, d) for d in fe.doc_ids}
 
 
 def event_contradictions(
-    fused: list[FusedEvent], config: FuseConfig, docs: dict[str, Doc], source_group: dict[str, str]
+    fused: list[FusedEvent], config: FuseConfig, docs: Mapping[str, Doc], source_group: Mapping[str, str]
 ) -> list[Contradiction]:
     """Return event_negation and event_date contradictions among fused events."""
     out: list[Contradiction] = []
@@ -204,7 +205,7 @@ def event_contradictions(
     return out
 
 
-def figure_contradictions(conflicts: list[FigureConflict], docs: dict[str, Doc]) -> list[Contradiction]:
+def figure_contradictions(conflicts: list[FigureConflict], docs: Mapping[str, Doc]) -> list[Contradiction]:
     """Turn figure conflicts into contradiction rows."""
     out = []
     for c in conflicts:

@@ -14,7 +14,7 @@ import bisect
 import datetime as dt
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from dossier.fuse.config import FuseConfig
@@ -81,7 +81,7 @@ class _Cluster:
 
 
 def _compatible(
-    ev: EventRow, signature: _Signature, cl: _Cluster, config: FuseConfig, docs: dict[str, Doc],
+    ev: EventRow, signature: _Signature, cl: _Cluster, config: FuseConfig, docs: Mapping[str, Doc],
     memo: dict[tuple[bool, _Signature, _Signature], bool],
 ) -> bool:
     if ev.doc_id in cl.docs:
@@ -108,7 +108,7 @@ def _compatible(
     return True
 
 
-def _undated_fits(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: dict[str, Doc]) -> bool:
+def _undated_fits(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: Mapping[str, Doc]) -> bool:
     """An undated report is news: it joins what happened shortly before it was published.
 
     It needs a known publication date; a dated cluster must fall within
@@ -126,7 +126,7 @@ def _undated_fits(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: dict[str
     return all(p is not None and abs((p - published).days) <= window for p in others)
 
 
-def cluster_events(events: list[EventRow], config: FuseConfig, docs: dict[str, Doc]) -> list[list[EventRow]]:
+def cluster_events(events: list[EventRow], config: FuseConfig, docs: Mapping[str, Doc]) -> list[list[EventRow]]:
     """Group events into fused clusters; every event is in exactly one cluster."""
     order = sorted(events, key=cluster_order)
     clusters: list[_Cluster] = []
@@ -162,7 +162,7 @@ def cluster_events(events: list[EventRow], config: FuseConfig, docs: dict[str, D
     return [c.members for c in clusters]
 
 
-def _years(ev: EventRow, docs: dict[str, Doc], config: FuseConfig) -> list[int | None]:
+def _years(ev: EventRow, docs: Mapping[str, Doc], config: FuseConfig) -> list[int | None]:
     """Index years where a compatible cluster can sit (its first member's year)."""
     iv = ev.interval
     if iv is not None:
@@ -233,13 +233,13 @@ def fused_id(members: Iterable[EventRow]) -> str:
     return stable_id("fe_", (min(members, key=cluster_order).event_id,))
 
 
-def report_key(e: EventRow, docs: dict[str, Doc]) -> tuple[bool, dt.date, str, str]:
+def report_key(e: EventRow, docs: Mapping[str, Doc]) -> tuple[bool, dt.date, str, str]:
     """The order of a fused event's members: earliest published report first."""
     pub = docs[e.doc_id].published
     return (pub is None, pub or dt.date.max, e.doc_id, e.event_id)
 
 
-def fuse(members: list[EventRow], docs: dict[str, Doc]) -> FusedEvent:
+def fuse(members: list[EventRow], docs: Mapping[str, Doc]) -> FusedEvent:
     """Summarise one cluster: best-resolved date, canonical participants, earliest report."""
     ordered = sorted(members, key=lambda e: report_key(e, docs))
     best_rank = min(PRECISION_RANK.get(e.precision, 3) for e in ordered)
@@ -284,7 +284,7 @@ def fuse(members: list[EventRow], docs: dict[str, Doc]) -> FusedEvent:
     )
 
 
-def fuse_events(events: list[EventRow], config: FuseConfig, docs: dict[str, Doc]) -> list[FusedEvent]:
+def fuse_events(events: list[EventRow], config: FuseConfig, docs: Mapping[str, Doc]) -> list[FusedEvent]:
     """Cluster and summarise every event; sorted by fused_event_id."""
     fused = [fuse(members, docs) for members in cluster_events(events, config, docs)]
     return sorted(fused, key=lambda f: f.fused_event_id)
@@ -301,7 +301,7 @@ def entity_keys(ev: EventRow) -> list[str]:
     return sorted({p.key for p in ev.actors + ev.targets if p.entity_id})
 
 
-def event_components(events: list[EventRow], config: FuseConfig, docs: dict[str, Doc]) -> dict[str, str]:
+def event_components(events: list[EventRow], config: FuseConfig, docs: Mapping[str, Doc]) -> dict[str, str]:
     """Return event_id -> component label (smallest event_id of the component).
 
     Two events are linked when they have the same type and `negated`, share a canonical

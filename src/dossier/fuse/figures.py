@@ -22,6 +22,7 @@ import bisect
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -344,7 +345,7 @@ def _differ(a: FigureRow, b: FigureRow, config: FuseConfig) -> bool:
 
 
 def figure_conflicts(
-    series: list[Series], config: FuseConfig, source_group: dict[str, str], docs: dict[str, Doc]
+    series: list[Series], config: FuseConfig, source_group: Mapping[str, str], docs: Mapping[str, Doc]
 ) -> list[FigureConflict]:
     """Return disagreeing values for the same measure and the same day or month."""
     out = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import duckdb
@@ -15,18 +15,105 @@ from dossier.fuse.figures import content_words
 from dossier.fuse.records import Doc, EventRow, FigureRow, Party
 
 # Documents that take part: stored fine and not replaced by a newer version of their source.
-LIVE_DOCS_SQL = """
-SELECT d.doc_id, d.name, d.outlet, d.published_date
-FROM documents d
-WHERE d.status = 'ok'
-  AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.supersedes = d.doc_id AND n.status = 'ok')
-ORDER BY d.doc_id
+LIVE_WHERE = (
+    "d.status = 'ok' AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.supersedes = d.doc_id AND n.status = 'ok')"
+)
+LIVE_DOCS_SQL = (
+    f"SELECT d.doc_id, d.name, d.outlet, d.published_date FROM documents d WHERE {LIVE_WHERE} ORDER BY d.doc_id"
+)
+
+# The taking-part documents among `_fuse_doc_sel`, with their source group when they have one.
+_LIVE_DOCS_BY_ID_SQL = f"""
+SELECT d.doc_id, d.name, d.outlet, d.published_date, s.source_group
+FROM documents d JOIN _fuse_doc_sel sel ON sel.id = d.doc_id LEFT JOIN doc_sources s ON s.doc_id = d.doc_id
+WHERE {LIVE_WHERE}
 """
 
 
 def load_docs(con: duckdb.DuckDBPyConnection) -> dict[str, Doc]:
     """Return the taking-part documents by doc_id."""
     return {row[0]: Doc(row[0], row[1], row[2], row[3]) for row in con.execute(LIVE_DOCS_SQL).fetchall()}
+
+
+class LiveDocs(Mapping[str, Doc]):
+    """The taking-part documents a refresh reads, fetched from the store as it reaches them.
+
+    A refresh loads the documents of the events and figures it reads (`load`, one query) and
+    `clear`s between batches, so it holds the documents one batch reaches, not every document
+    of the store (~590 bytes each as Python objects: 6 GB at 10^7 documents). Iteration and
+    length cover the loaded documents only. A document asked for before being loaded is read
+    on its own, which is correct but slow; `single_reads` counts those.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._docs: dict[str, Doc] = {}
+        self._groups: dict[str, str] = {}
+        self._absent: set[str] = set()
+        self.single_reads = 0
+        self.groups = SourceGroups(self)
+
+    def load(self, doc_ids: Iterable[str]) -> None:
+        """Read the documents among `doc_ids` not loaded yet, with their source groups."""
+        missing = {d for d in doc_ids if d not in self._docs and d not in self._absent}
+        if not missing:
+            return
+        select(self._con, "_fuse_doc_sel", missing)
+        for doc_id, name, outlet, published, group in self._con.execute(_LIVE_DOCS_BY_ID_SQL).fetchall():
+            self._docs[doc_id] = Doc(doc_id, name, outlet, published)
+            if group is not None:
+                self._groups[doc_id] = group
+        self._absent |= missing - self._docs.keys()
+
+    def clear(self) -> None:
+        """Forget every loaded document (source groups change when duplicates are regrouped)."""
+        self._docs.clear()
+        self._groups.clear()
+        self._absent.clear()
+
+    def _ensure(self, doc_id: str) -> None:
+        if doc_id not in self._docs and doc_id not in self._absent:
+            self.single_reads += 1
+            self.load((doc_id,))
+
+    def __getitem__(self, doc_id: str) -> Doc:
+        self._ensure(doc_id)
+        return self._docs[doc_id]
+
+    def __contains__(self, doc_id: object) -> bool:
+        if not isinstance(doc_id, str):
+            return False
+        self._ensure(doc_id)
+        return doc_id in self._docs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+
+class SourceGroups(Mapping[str, str]):
+    """doc_id -> source group (`doc_sources`) of the documents a `LiveDocs` has loaded or reaches."""
+
+    def __init__(self, docs: LiveDocs) -> None:
+        self._docs = docs
+
+    def __getitem__(self, doc_id: str) -> str:
+        self._docs._ensure(doc_id)
+        return self._docs._groups[doc_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._docs._groups)
+
+    def __len__(self) -> int:
+        return len(self._docs._groups)
+
+
+def prefetch(docs: Mapping[str, Doc], doc_ids: Iterable[str]) -> None:
+    """Load `doc_ids` in one query when `docs` reads the store lazily (a plain dict holds all)."""
+    if isinstance(docs, LiveDocs):
+        docs.load(doc_ids)
 
 
 def canonical_entities(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str | None]]:
@@ -56,7 +143,7 @@ def _party(name: str, entity_id: str | None, canon: dict[str, tuple[str, str, st
 
 
 def load_events(
-    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], event_ids: Iterable[str] | None = None,
+    con: duckdb.DuckDBPyConnection, docs: Mapping[str, Doc], event_ids: Iterable[str] | None = None,
     canon: dict[str, tuple[str, str, str | None]] | None = None,
 ) -> list[EventRow]:
     """Return the events of taking-part documents (all, or those in `event_ids`), sorted by event_id."""
@@ -84,6 +171,7 @@ def load_events(
         "e.evidence_id, coalesce(ev.text, '') FROM events e LEFT JOIN evidence ev USING (evidence_id) "
         + join.format(t="e") + " ORDER BY e.event_id"
     ).fetchall()
+    prefetch(docs, {r[1] for r in rows})
     out = []
     for event_id, doc_id, etype, mode, date, precision, place, negated, source, evidence_id, text in rows:
         if doc_id not in docs:
@@ -169,7 +257,8 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def load_figures(
-    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], config: FuseConfig, figure_ids: Iterable[str] | None = None,
+    con: duckdb.DuckDBPyConnection, docs: Mapping[str, Doc], config: FuseConfig,
+    figure_ids: Iterable[str] | None = None,
 ) -> list[FigureRow]:
     """Return the figures of taking-part documents (all, or those in `figure_ids`), sorted by figure_id.
 
@@ -197,6 +286,7 @@ def load_figures(
         text = " ".join([*(names or []), *(a for a in aliases or [] if a)]).lower()
         place_words[doc_id] = frozenset(_WORD.findall(text))
     words: dict[tuple[str | None, str], frozenset[str]] = {}
+    prefetch(docs, {r[1] for r in rows})
     out = []
     for r in rows:
         if r[1] not in docs:
@@ -209,7 +299,7 @@ def load_figures(
 
 
 def load_keyed_figures(
-    con: duckdb.DuckDBPyConnection, docs: dict[str, Doc], figure_ids: Iterable[str]
+    con: duckdb.DuckDBPyConnection, docs: Mapping[str, Doc], figure_ids: Iterable[str]
 ) -> tuple[list[FigureRow], dict[str, str]]:
     """Return stored figures as a refresh regroups them, and figure_id -> block.
 
@@ -219,11 +309,25 @@ def load_keyed_figures(
     (`figure_evidence`).
     """
     select(con, "_fuse_fig_sel", figure_ids)
-    rows = [r for r in con.execute(
+    stored = con.execute(
         f"SELECT {_FIGURE_COLUMNS}, k.countries, k.words, k.block FROM fuse_figure_keys k "
         "JOIN _fuse_fig_sel s ON s.id = k.figure_id JOIN figures f ON f.figure_id = k.figure_id ORDER BY f.figure_id"
-    ).fetchall() if r[1] in docs]
-    return [_figure_row(r, "", tuple(r[10]), frozenset(r[11])) for r in rows], {r[0]: r[12] for r in rows}
+    ).fetchall()
+    prefetch(docs, {r[1] for r in stored})
+    # One object per distinct value shared by the rows (documents, units, subjects, dates,
+    # word sets): a block's figures are held together, and this halves their memory.
+    pool: dict[Any, Any] = {}
+
+    def shared(value: Any) -> Any:
+        return pool.setdefault(value, value)
+
+    out, keys = [], {}
+    for r in stored:
+        if r[1] in docs:
+            row = (r[0], *(shared(v) for v in r[1:2]), r[2], *(shared(v) for v in r[3:9]), r[9])
+            out.append(_figure_row(row, "", shared(tuple(r[10])), shared(frozenset(r[11]))))
+            keys[r[0]] = shared(r[12])
+    return out, keys
 
 
 # The figure's own columns, in FigureRow's order up to `evidence` (read by `_figure_row`).

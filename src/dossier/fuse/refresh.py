@@ -24,13 +24,12 @@ When the inputs and settings have not changed (`fuse_state.fingerprint`), nothin
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import hashlib
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -53,9 +52,10 @@ from dossier.fuse.events import (
 )
 from dossier.fuse.figures import FigureConflict, Series, block_keys, build_series, figure_conflicts
 from dossier.fuse.inputs import (
+    LIVE_DOCS_SQL,
+    LiveDocs,
     canonical_entities,
     figure_evidence,
-    load_docs,
     load_events,
     load_figures,
     load_keyed_figures,
@@ -220,17 +220,32 @@ class _FigureChanges:
     gone: set[str] = field(default_factory=set)  # figures whose documents left or were regrouped
 
 
-def _batches(new: set[str], docs: dict[str, Doc], size: int) -> Iterator[set[str]]:
-    """Split the new documents into batches of `size`, by publication date (undated last).
+def _stage_new_documents(con: duckdb.DuckDBPyConnection) -> int:
+    """Number the taking-part documents not fused yet in `_fuse_new`, by publication date
+    (undated last), and return how many there are.
+
+    The list stays in the store: a first refresh of 10^7 documents would otherwise hold
+    every doc_id in Python.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _fuse_new AS SELECT doc_id, row_number() OVER "
+        "(ORDER BY published_date IS NULL, published_date, doc_id) AS pos "
+        f"FROM ({LIVE_DOCS_SQL}) live ANTI JOIN doc_sources USING (doc_id)"
+    )
+    row = con.execute("SELECT count(*) FROM _fuse_new").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _batches(con: duckdb.DuckDBPyConnection, n_new: int, size: int) -> Iterator[set[str]]:
+    """The staged new documents (`_stage_new_documents`) in batches of `size`, oldest first.
 
     Always yields one batch, empty when nothing is new (removed documents and changed
     entities are handled with the first).
     """
-    ordered = sorted(new, key=lambda d: (docs[d].published is None, docs[d].published or dt.date.min, d))
-    if not ordered:
+    if not n_new:
         yield set()
-    for start in range(0, len(ordered), size):
-        yield set(ordered[start : start + size])
+    for start in range(0, n_new, size):
+        yield _ids(con, "SELECT doc_id FROM _fuse_new WHERE pos > ? AND pos <= ?", [start, start + size])
 
 
 def _buckets(lo: str, hi: str, widen: int, width: int) -> str:
@@ -255,22 +270,23 @@ class _Update:
         if self.full:
             for table in (*FUSE_TABLES, *STATE_TABLES):
                 con.execute(f"DELETE FROM {table}")
-        docs = load_docs(con)
-        self.docs = docs
-        previous = _ids(con, "SELECT doc_id FROM doc_sources")
-        new, removed = set(docs) - previous, previous - set(docs)
+        # Documents are read per batch (LiveDocs), and the new ones listed in the store, so
+        # that nothing held here grows with the number of documents.
+        self.docs = docs = LiveDocs(con)
+        n_new = _stage_new_documents(con)
+        removed = _ids(con, f"SELECT doc_id FROM doc_sources ANTI JOIN ({LIVE_DOCS_SQL}) live USING (doc_id)")
         hashed = update_signatures(con, self.config, after_batch=self._commit)
-        self.source_group = dict(con.execute("SELECT doc_id, source_group FROM doc_sources").fetchall())
         self.canon = canonical_entities(con)
         changed_entities = self._update_canon()
         n_events, figures = 0, _FigureChanges()
         # New documents a batch at a time, oldest first: each batch is an incremental update
         # of what the batches before it stored, so memory holds one batch and the components
         # it reaches, and reports of one story mostly meet in one batch.
-        for i, batch in enumerate(_batches(new, docs, self.config.batch_documents)):
+        for i, batch in enumerate(_batches(con, n_new, self.config.batch_documents)):
             gone_docs, entities = (removed, changed_entities) if i == 0 else (set(), set())
+            docs.clear()
             dup = update_duplicates(con, docs, batch, gone_docs, self.config)
-            self._update_groups(dup.regrouped, gone_docs)
+            docs.clear()  # their source groups changed
             n, fused_new, fused_gone = self._events(batch, gone_docs, dup.regrouped, entities)
             self._event_contradictions(fused_new, fused_gone)
             self._dyads(fused_new, fused_gone)
@@ -280,7 +296,8 @@ class _Update:
         n_figures = self._regroup_figures(figures)
         seconds = time.perf_counter() - started
         totals = con.execute(
-            "SELECT 0, (SELECT count(DISTINCT event_id) FROM fuse_event_keys), (SELECT count(*) FROM fused_events), "
+            f"SELECT (SELECT count(*) FROM ({LIVE_DOCS_SQL})), (SELECT count(DISTINCT event_id) FROM fuse_event_keys), "
+            "(SELECT count(*) FROM fused_events), "
             "(SELECT count(*) FROM figure_series), (SELECT count(*) FROM contradictions), "
             "(SELECT count(*) FROM dyad_events), (SELECT count(*) FROM doc_duplicates)"
         ).fetchone()
@@ -289,13 +306,13 @@ class _Update:
         con.execute(
             "INSERT INTO fuse_state (fingerprint, seconds, n_documents, n_events, n_fused_events, config, mode) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [fp, seconds, len(docs), totals[1], totals[2], config_key(self.config),
+            [fp, seconds, totals[0], totals[1], totals[2], config_key(self.config),
              "full" if self.full else "incremental"],
         )
         return RefreshReport(
-            skipped=False, seconds=seconds, documents=len(docs), hashed=hashed, copies=totals[6],
+            skipped=False, seconds=seconds, documents=totals[0], hashed=hashed, copies=totals[6],
             events=totals[1], fused_events=totals[2], series=totals[3], contradictions=totals[4],
-            dyad_events=totals[5], mode="full" if self.full else "incremental", new_documents=len(new),
+            dyad_events=totals[5], mode="full" if self.full else "incremental", new_documents=n_new,
             events_reclustered=n_events, figures_regrouped=n_figures,
         )
 
@@ -304,16 +321,6 @@ class _Update:
         if self.commit_batches:
             self.con.execute("COMMIT")
             self.con.execute("BEGIN TRANSACTION")
-
-    def _update_groups(self, regrouped: set[str], removed: set[str]) -> None:
-        """Bring the in-memory source groups up to date after `update_duplicates`."""
-        for doc_id in removed:
-            self.source_group.pop(doc_id, None)
-        if regrouped:
-            select(self.con, "_fuse_docs", regrouped)
-            self.source_group.update(self.con.execute(
-                "SELECT doc_id, source_group FROM doc_sources JOIN _fuse_docs ON id = doc_id"
-            ).fetchall())
 
     # -- entities ---------------------------------------------------------------------------
     def _update_canon(self) -> set[str]:
@@ -396,7 +403,7 @@ class _Update:
             select(con, "_fuse_evs", left)
             con.execute("DELETE FROM fused_event_members WHERE event_id IN (SELECT id FROM _fuse_evs)")
         self._write_keys(rekey, comp)
-        _write_events(con, fused, docs, self.source_group, config, moved)
+        _write_events(con, fused, docs, self.docs.groups, config, moved)
         return len(events), fused, gone
 
     def _write_keys(self, events: list[EventRow], comp: dict[str, str]) -> None:
@@ -472,6 +479,7 @@ class _Update:
             "FROM fused_event_members JOIN _fuse_fe ON id = fused_event_id"
         ).fetchall():
             members[fid].append(member)
+        docs.load(m[1] for listed in members.values() for m in listed)
         out = []
         for fid, etype, mode, date, precision, place, negated, sources, doc_ids, first_doc, first_pub in con.execute(
             "SELECT fused_event_id, type, mode, date, precision, place, negated, sources, doc_ids, first_doc_id, "
@@ -542,7 +550,7 @@ class _Update:
         """) - new_ids
         neighbours = self._stored_fused(near)
         contras = [
-            c for c in event_contradictions(fused_new + neighbours, config, self.docs, self.source_group)
+            c for c in event_contradictions(fused_new + neighbours, config, self.docs, self.docs.groups)
             if set(c.a.ids) & new_ids or set(c.b.ids) & new_ids
         ]
         _write_contradictions(con, contras)
@@ -626,6 +634,7 @@ class _Update:
     def _regroup(self, blocks: set[str], changes: _FigureChanges) -> int:
         """Regroup `blocks` whole; write only the series (and their conflicts) whose members changed."""
         con, config, docs = self.con, self.config, self.docs
+        docs.clear()  # a full refresh regroups block after block: hold one block's documents
         select(con, "_fuse_blocks", blocks)
         members = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_blocks ON id = block")
         select(con, "_fuse_figs", members | changes.gone)
@@ -650,9 +659,9 @@ class _Update:
         if left:
             select(con, "_fuse_figs", left)
             con.execute("DELETE FROM figure_series_member_rows WHERE figure_id IN (SELECT id FROM _fuse_figs)")
-        conflicts = figure_conflicts(series, config, self.source_group, docs)
+        conflicts = figure_conflicts(series, config, self.docs.groups, docs)
         series, conflicts = self._with_evidence(series, conflicts, rewrite)
-        _write_series(con, series, docs, self.source_group, rewrite)
+        _write_series(con, series, docs, self.docs.groups, rewrite)
         _write_contradictions(con, figure_contradictions(conflicts, docs))
         return len(figures)
 
@@ -699,7 +708,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str,
 
 
 def _write_events(
-    con: duckdb.DuckDBPyConnection, fused: list[FusedEvent], docs: dict[str, Doc], source_group: dict[str, str],
+    con: duckdb.DuckDBPyConnection, fused: list[FusedEvent], docs: Mapping[str, Doc], source_group: Mapping[str, str],
     config: FuseConfig, members: set[str] | None = None,
 ) -> None:
     """Insert the rows of `fused`; member rows only for the event_ids in `members` (None: all)."""
@@ -747,7 +756,7 @@ def _write_events(
 
 
 def _write_series(
-    con: duckdb.DuckDBPyConnection, series: list[Any], docs: dict[str, Doc], source_group: dict[str, str],
+    con: duckdb.DuckDBPyConnection, series: list[Any], docs: Mapping[str, Doc], source_group: Mapping[str, str],
     members: set[str] | None = None,
 ) -> None:
     """Insert the rows of `series`; member rows only for the figure_ids in `members` (None: all)."""
