@@ -263,6 +263,26 @@ def test_full_refresh_holds_one_batch_of_documents(
     assert _snapshot(path) == _full(path, _with_batches(tmp_path, 10**6))
 
 
+def test_series_member_rows_written_in_chunks_equal_one_insert(
+    fuse_store: Any, fuse_spec: Any, add_fixture_article: Any, settings: Any, monkeypatch: Any
+) -> None:
+    # A full refresh writes a block's member rows a few at a time, each chunk with its
+    # figures' sentences: the rows must be those of one insert, sentences included.
+    refresh_module = importlib.import_module("dossier.fuse.refresh")
+    path = fuse_store()
+    con = open_store(path)
+    for art in fuse_spec["articles"][::2]:
+        add_fixture_article(con, _copy(art, 1), fuse_spec["entities"])
+    con.close()
+    monkeypatch.setattr(refresh_module, "MEMBER_ROWS_PER_INSERT", 2)
+    chunked = _full(path, settings)
+    monkeypatch.setattr(refresh_module, "MEMBER_ROWS_PER_INSERT", 10**6)
+    rows = chunked["figure_series_member_rows"]
+    assert len(rows) > 4
+    assert all(r[-1] for r in rows)  # every member row has its sentence
+    assert chunked == _full(path, settings)
+
+
 def test_refresh_cut_short_is_redone_in_full(
     fuse_store: Any, settings: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
