@@ -152,12 +152,12 @@ def test_figures_read_from_their_keys_group_like_figures_read_in_full(series_sto
     # every choice (context, subject words, scope) must come out as from the full read.
     from dossier.fuse.config import load_config
     from dossier.fuse.figures import block_keys, build_series
-    from dossier.fuse.inputs import load_docs, load_figures, load_keyed_figures
+    from dossier.fuse.inputs import LiveDocs, load_figures, load_keyed_figures
 
     config = load_config(settings)
     con = duckdb.connect(str(series_store), read_only=True)
     try:
-        docs = load_docs(con)
+        docs = LiveDocs(con)
         full = load_figures(con, docs, config)
         keyed, keys = load_keyed_figures(con, docs, [f.figure_id for f in full])
     finally:

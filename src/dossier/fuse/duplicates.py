@@ -14,7 +14,7 @@ import hashlib
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,7 @@ import pyarrow as pa
 from datasketch import MinHash, MinHashLSH
 
 from dossier.fuse.config import FuseConfig
-from dossier.fuse.inputs import prefetch, select
-from dossier.fuse.records import Doc
+from dossier.fuse.inputs import LiveDocs, select
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +132,7 @@ class DuplicateUpdate:
 
 
 def update_duplicates(
-    con: duckdb.DuckDBPyConnection, docs: Mapping[str, Doc], new: set[str], removed: set[str], config: FuseConfig
+    con: duckdb.DuckDBPyConnection, docs: LiveDocs, new: set[str], removed: set[str], config: FuseConfig
 ) -> DuplicateUpdate:
     """Bring `doc_lsh`, `doc_sources` and `doc_duplicates` up to date for added and removed documents.
 
@@ -155,14 +154,14 @@ def update_duplicates(
             "(SELECT source_group FROM doc_sources JOIN _fuse_rm ON id = doc_id)"
         ).fetchall()
         old_group.update({d: g for d, g in hit})
-        prefetch(docs, old_group)
+        docs.load(old_group)
         rebuild = {d for d, _ in hit if d in docs and d not in removed}
         select(con, "_fuse_rm", set(old_group) | removed)
         for table in ("doc_lsh", "doc_sources", "doc_duplicates"):
             con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT id FROM _fuse_rm)")
     else:
         rebuild = set()
-    prefetch(docs, new | rebuild)
+    docs.load(new | rebuild)
     todo = sorted(d for d in new | rebuild if d in docs)
     select(con, "_fuse_todo", todo)
     sig: dict[str, np.ndarray] = {}
@@ -244,7 +243,7 @@ def update_duplicates(
             members[find(group)].append(doc_id)
     for doc_id in todo:
         members[find(doc_id)].append(doc_id)
-    prefetch(docs, (d for docs_in in members.values() for d in docs_in))
+    docs.load(d for docs_in in members.values() for d in docs_in)
     originals = {
         root: min(docs_in, key=lambda d: (docs[d].published is None, docs[d].published, d))
         for root, docs_in in members.items()

@@ -18,9 +18,7 @@ from dossier.fuse.records import Doc, EventRow, FigureRow, Party
 LIVE_WHERE = (
     "d.status = 'ok' AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.supersedes = d.doc_id AND n.status = 'ok')"
 )
-LIVE_DOCS_SQL = (
-    f"SELECT d.doc_id, d.name, d.outlet, d.published_date FROM documents d WHERE {LIVE_WHERE} ORDER BY d.doc_id"
-)
+LIVE_DOCS_SQL = f"SELECT d.doc_id, d.name, d.outlet, d.published_date FROM documents d WHERE {LIVE_WHERE}"
 
 # The taking-part documents among `_fuse_doc_sel`, with their source group when they have one.
 _LIVE_DOCS_BY_ID_SQL = f"""
@@ -28,11 +26,6 @@ SELECT d.doc_id, d.name, d.outlet, d.published_date, s.source_group
 FROM documents d JOIN _fuse_doc_sel sel ON sel.id = d.doc_id LEFT JOIN doc_sources s ON s.doc_id = d.doc_id
 WHERE {LIVE_WHERE}
 """
-
-
-def load_docs(con: duckdb.DuckDBPyConnection) -> dict[str, Doc]:
-    """Return the taking-part documents by doc_id."""
-    return {row[0]: Doc(row[0], row[1], row[2], row[3]) for row in con.execute(LIVE_DOCS_SQL).fetchall()}
 
 
 class LiveDocs(Mapping[str, Doc]):
@@ -110,12 +103,6 @@ class SourceGroups(Mapping[str, str]):
         return len(self._docs._groups)
 
 
-def prefetch(docs: Mapping[str, Doc], doc_ids: Iterable[str]) -> None:
-    """Load `doc_ids` in one query when `docs` reads the store lazily (a plain dict holds all)."""
-    if isinstance(docs, LiveDocs):
-        docs.load(doc_ids)
-
-
 def canonical_entities(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str | None]]:
     """Return entity_id -> (surviving entity_id, its name, its country), following merges."""
     rows = con.execute("SELECT entity_id, name, country, merged_into FROM entities").fetchall()
@@ -143,7 +130,7 @@ def _party(name: str, entity_id: str | None, canon: dict[str, tuple[str, str, st
 
 
 def load_events(
-    con: duckdb.DuckDBPyConnection, docs: Mapping[str, Doc], event_ids: Iterable[str] | None = None,
+    con: duckdb.DuckDBPyConnection, docs: LiveDocs, event_ids: Iterable[str] | None = None,
     canon: dict[str, tuple[str, str, str | None]] | None = None,
 ) -> list[EventRow]:
     """Return the events of taking-part documents (all, or those in `event_ids`), sorted by event_id."""
@@ -171,7 +158,7 @@ def load_events(
         "e.evidence_id, coalesce(ev.text, '') FROM events e LEFT JOIN evidence ev USING (evidence_id) "
         + join.format(t="e") + " ORDER BY e.event_id"
     ).fetchall()
-    prefetch(docs, {r[1] for r in rows})
+    docs.load(r[1] for r in rows)
     out = []
     for event_id, doc_id, etype, mode, date, precision, place, negated, source, evidence_id, text in rows:
         if doc_id not in docs:
@@ -257,7 +244,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def load_figures(
-    con: duckdb.DuckDBPyConnection, docs: Mapping[str, Doc], config: FuseConfig,
+    con: duckdb.DuckDBPyConnection, docs: LiveDocs, config: FuseConfig,
     figure_ids: Iterable[str] | None = None,
 ) -> list[FigureRow]:
     """Return the figures of taking-part documents (all, or those in `figure_ids`), sorted by figure_id.
@@ -286,7 +273,7 @@ def load_figures(
         text = " ".join([*(names or []), *(a for a in aliases or [] if a)]).lower()
         place_words[doc_id] = frozenset(_WORD.findall(text))
     words: dict[tuple[str | None, str], frozenset[str]] = {}
-    prefetch(docs, {r[1] for r in rows})
+    docs.load(r[1] for r in rows)
     out = []
     for r in rows:
         if r[1] not in docs:
@@ -299,7 +286,7 @@ def load_figures(
 
 
 def load_keyed_figures(
-    con: duckdb.DuckDBPyConnection, docs: Mapping[str, Doc], figure_ids: Iterable[str]
+    con: duckdb.DuckDBPyConnection, docs: LiveDocs, figure_ids: Iterable[str]
 ) -> tuple[list[FigureRow], dict[str, str]]:
     """Return stored figures as a refresh regroups them, and figure_id -> block.
 
@@ -313,7 +300,7 @@ def load_keyed_figures(
         f"SELECT {_FIGURE_COLUMNS}, k.countries, k.words, k.block FROM fuse_figure_keys k "
         "JOIN _fuse_fig_sel s ON s.id = k.figure_id JOIN figures f ON f.figure_id = k.figure_id ORDER BY f.figure_id"
     ).fetchall()
-    prefetch(docs, {r[1] for r in stored})
+    docs.load(r[1] for r in stored)
     # One object per distinct value shared by the rows (documents, units, subjects, dates,
     # word sets): a block's figures are held together, and this halves their memory.
     pool: dict[Any, Any] = {}
@@ -324,7 +311,7 @@ def load_keyed_figures(
     out, keys = [], {}
     for r in stored:
         if r[1] in docs:
-            row = (r[0], *(shared(v) for v in r[1:2]), r[2], *(shared(v) for v in r[3:9]), r[9])
+            row = (r[0], shared(r[1]), r[2], *map(shared, r[3:9]), r[9])
             out.append(_figure_row(row, "", shared(tuple(r[10])), shared(frozenset(r[11]))))
             keys[r[0]] = shared(r[12])
     return out, keys

@@ -290,7 +290,6 @@ class _Update:
         # it reaches, and reports of one story mostly meet in one batch.
         for i, batch in enumerate(_batches(con, n_new, self.config.batch_documents)):
             gone_docs, entities = (removed, changed_entities) if i == 0 else (set(), set())
-            docs.clear()
             dup = update_duplicates(con, docs, batch, gone_docs, self.config)
             docs.clear()  # their source groups changed
             n, fused_new, fused_gone = self._events(batch, gone_docs, dup.regrouped, entities)
@@ -409,7 +408,7 @@ class _Update:
             select(con, "_fuse_evs", left)
             con.execute("DELETE FROM fused_event_members WHERE event_id IN (SELECT id FROM _fuse_evs)")
         self._write_keys(rekey, comp)
-        _write_events(con, fused, docs, self.docs.groups, config, moved)
+        _write_events(con, fused, docs, docs.groups, config, moved)
         return len(events), fused, gone
 
     def _write_keys(self, events: list[EventRow], comp: dict[str, str]) -> None:
@@ -665,9 +664,8 @@ class _Update:
         if left:
             select(con, "_fuse_figs", left)
             con.execute("DELETE FROM figure_series_member_rows WHERE figure_id IN (SELECT id FROM _fuse_figs)")
-        conflicts = figure_conflicts(series, config, self.docs.groups, docs)
-        conflicts = self._with_evidence(conflicts)
-        _write_series(con, series, docs, self.docs.groups, rewrite)
+        conflicts = self._with_evidence(figure_conflicts(series, config, docs.groups, docs))
+        _write_series(con, series, docs, docs.groups, rewrite)
         _write_contradictions(con, figure_contradictions(conflicts, docs))
         return len(figures)
 
