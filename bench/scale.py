@@ -1,7 +1,7 @@
 """Scale benchmark: workers vs bare spaCy, flat memory, and incremental cost.
 
     .venv/bin/python bench/scale.py [--docs 20000] [--throughput-docs 3000] [--first-builds 5000,10000]
-        [--skip-throughput | --skip-memory] [--out bench/out/scale.json]
+        [--skip-throughput | --skip-memory] [--copies-per-year N] [--out bench/out/scale.json]
 
 1. Builds a synthetic corpus from examples/corpus: every copy gets a distinct content hash.
 2. Throughput on the same `--throughput-docs` documents: `dossier build` with 1 and 2 workers,
@@ -18,6 +18,14 @@
 4. Incremental: time to add 100 new documents to that store, against building the same 100
    into an empty store; then a re-run over the whole unchanged corpus.
 
+The first builds are prefixes of one corpus, so a larger build also reports each story more
+often (its copies per year grow with the corpus), and what fusion reads per story grows with
+it. `--copies-per-year N` separates the two: every size gets its own corpus, whose year
+spread gives each story about N copies per year, so only the length of the record grows
+(an archive that grows by years of coverage, not by more outlets per event). Keep the
+spreads at 25 or less (N of 94 or more at 40,000 documents): the examples date from
+2021-2024, and pages dated before 1996 fall outside what date extraction accepts.
+
 Every build runs in its own Python process (the driver's peak RSS is its own, not that of
 an earlier run). Ratios are what to quote; absolute times depend on the machine and its load.
 """
@@ -25,6 +33,7 @@ an earlier run). Ratios are what to quote; absolute times depend on the machine 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -65,20 +74,31 @@ def _shift_years(text: str, back: int) -> str:
     return YEAR.sub(lambda m: str(int(m.group(1)) - back), text) if back else text
 
 
+@functools.cache
+def _originals() -> tuple[Any, ...]:
+    """The example corpus's articles (not its broken inputs), the stories every copy repeats."""
+    from dossier.ingest import iter_documents
+    from dossier.ingest.records import RawDocument
+    from dossier.settings import load_settings
+
+    docs = [d for d in iter_documents([CORPUS], settings=load_settings()) if isinstance(d, RawDocument)]
+    originals = tuple(d for d in docs if len(d.raw.split()) > 120)
+    if not originals:
+        sys.exit(f"no articles found in {CORPUS}")
+    return originals
+
+
+def spread_for(n_docs: int, copies_per_year: int) -> int:
+    """The year spread that gives each story about `copies_per_year` copies a year in `n_docs`."""
+    return max(1, round(n_docs / (len(_originals()) * copies_per_year)))
+
+
 def make_corpus(target: Path, n_docs: int, *, offset: int = 0, spread: int = YEAR_SPREAD) -> int:
     """Write `n_docs` documents into `target`, copies of the corpus's good articles, each unique.
 
     Copy k has its years moved back by k % `spread` (1 = all copies on the original dates).
     """
-    from dossier.ingest import iter_documents
-    from dossier.ingest.records import RawDocument
-    from dossier.settings import load_settings
-
-    settings = load_settings()
-    originals = [d for d in iter_documents([CORPUS], settings=settings) if isinstance(d, RawDocument)]
-    originals = [d for d in originals if len(d.raw.split()) > 120]  # articles, not the broken inputs
-    if not originals:
-        sys.exit(f"no articles found in {CORPUS}")
+    originals = _originals()
     target.mkdir(parents=True, exist_ok=True)
     for i in range(n_docs):
         doc = originals[i % len(originals)]
@@ -217,17 +237,25 @@ def throughput(subset: Path, work: Path) -> dict[str, Any]:
     }
 
 
-def incremental(corpus: Path, big_db: Path, work: Path) -> dict[str, Any]:
-    """Add 100 new documents to the big store vs build them into an empty one; then a no-op re-run."""
-    fresh = work / "fresh"
-    make_corpus(fresh, 100, offset=10_000_000)
-    add = timed_build([fresh], big_db, workers=2)
-    empty = timed_build([fresh], work / "empty.duckdb", workers=2)
-    # Re-running over the whole unchanged corpus: every file is hashed, nothing is processed.
-    noop = timed_build([corpus, fresh], big_db, workers=2)
+def add_100(db: Path, work: Path, spread: int) -> dict[str, Any]:
+    """Time adding 100 new documents to the store `db` against building them into an empty one."""
+    fresh = work / f"fresh{spread}"
+    if not fresh.exists():
+        make_corpus(fresh, 100, offset=10_000_000, spread=spread)
+    empty_db = work / "empty.duckdb"
+    add = timed_build([fresh], db, workers=2)
+    empty = timed_build([fresh], empty_db, workers=2)
+    empty_db.unlink()
     return {"add_100_to_store_s": add["seconds"], "build_100_empty_s": empty["seconds"],
-            "ratio": round(add["seconds"] / empty["seconds"], 3), "unchanged_corpus_rebuild_s": noop["seconds"],
-            "unchanged_corpus_processed": noop["processed"]}
+            "ratio": round(add["seconds"] / empty["seconds"], 3)}
+
+
+def incremental(corpus: Path, big_db: Path, work: Path, spread: int) -> dict[str, Any]:
+    """Add 100 new documents to the big store vs build them into an empty one; then a no-op re-run."""
+    out = add_100(big_db, work, spread)
+    # Re-running over the whole unchanged corpus: every file is hashed, nothing is processed.
+    noop = timed_build([corpus, work / f"fresh{spread}"], big_db, workers=2)
+    return {**out, "unchanged_corpus_rebuild_s": noop["seconds"], "unchanged_corpus_processed": noop["processed"]}
 
 
 def _first_build_figures(build: dict[str, Any], n: int, db: Path) -> dict[str, Any]:
@@ -237,19 +265,35 @@ def _first_build_figures(build: dict[str, Any], n: int, db: Path) -> dict[str, A
             "driver_peak_mb": build["driver_peak_mb"], "store_mb": round(db.stat().st_size / 2**20, 1)}
 
 
-def first_builds(corpus: Path, work: Path, sizes: list[int]) -> dict[str, Any]:
-    """Build the first `size` documents into an empty store, for each size: the driver's peak RSS
-    over the whole build, the first fusion refresh included (step 3 samples it while streaming)."""
+def first_builds(
+    corpus: Path, work: Path, sizes: list[int], copies_per_year: int | None, year_spread: int
+) -> dict[str, Any]:
+    """Build `size` documents into an empty store, for each size: the driver's peak RSS over
+    the whole build, the first fusion refresh included (step 3 samples it while streaming),
+    then the time to add 100 documents to that store (`add_100`).
+
+    The documents are the first `size` of `corpus`, or with `copies_per_year` a corpus of
+    their own at that density.
+    """
     out: dict[str, Any] = {}
     files = sorted(corpus.iterdir())
     for size in sizes:
         subset = work / f"first{size}"
-        subset.mkdir()
-        for path in files[:size]:
-            (subset / path.name).symlink_to(path)
+        spread = year_spread
+        if copies_per_year:
+            spread = spread_for(size, copies_per_year)
+            make_corpus(subset, size, spread=spread)
+        else:
+            subset.mkdir()
+            for path in files[:size]:
+                (subset / path.name).symlink_to(path)
         db = work / f"first{size}.duckdb"
         out[str(size)] = _first_build_figures(timed_build([subset], db, workers=2, marks=[size]), size, db)
+        out[str(size)]["year_spread"] = spread
+        out[str(size)]["incremental"] = add_100(db, work, spread)
         db.unlink()
+        if copies_per_year:
+            shutil.rmtree(subset)
         print(f"first build of {size}: {out[str(size)]}", flush=True)
     return out
 
@@ -262,6 +306,9 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true", help="only throughput")
     parser.add_argument("--year-spread", type=int, default=YEAR_SPREAD,
                         help="copies' years move back by copy %% N (1 = every copy on the same dates, the worst case)")
+    parser.add_argument("--copies-per-year", type=int,
+                        help="give each size its own corpus with about N copies of each story a year "
+                        "(sets the year spread per size; see above)")
     parser.add_argument("--first-builds", type=lambda v: [int(x) for x in v.split(",")],
                         help="sizes of the separate first builds, e.g. 5000,10000,20000 (default: a quarter "
                         "and half of --docs)")
@@ -276,8 +323,10 @@ def main() -> None:
             print(json.dumps(_child_build(spec["inputs"], spec["db"], spec["workers"], spec["marks"])))
         return
     work = Path(tempfile.mkdtemp(prefix="dossier-scale-"))
+    if args.copies_per_year and not args.skip_memory:
+        args.year_spread = spread_for(args.docs, args.copies_per_year)
     results: dict[str, Any] = {"docs": args.docs, "throughput_docs": args.throughput_docs,
-                               "year_spread": args.year_spread,
+                               "year_spread": args.year_spread, "copies_per_year": args.copies_per_year,
                                "cpus": psutil.cpu_count(), "load_before": list(psutil.getloadavg())}
     try:
         corpus = work / "corpus"
@@ -293,14 +342,14 @@ def main() -> None:
         if not args.skip_memory:
             sizes = sorted(n for n in (args.first_builds or [args.docs // 4, args.docs // 2]) if n < args.docs)
             marks = [*sizes, args.docs]
-            results["first_builds"] = first_builds(corpus, work, sizes)
+            results["first_builds"] = first_builds(corpus, work, sizes, args.copies_per_year, args.year_spread)
             big_db = work / "big.duckdb"
             results["memory"] = timed_build([corpus], big_db, workers=2, marks=marks)
             results["first_builds"][str(args.docs)] = _first_build_figures(results["memory"], args.docs, big_db)
             print(f"memory samples (MiB): {results['memory']['rss']}", flush=True)
             print(f"first builds: {json.dumps(results['first_builds'])}", flush=True)
             results["store_mb"] = round(big_db.stat().st_size / 2**20, 1)
-            results["incremental"] = incremental(corpus, big_db, work)
+            results["incremental"] = incremental(corpus, big_db, work, args.year_spread)
             print(json.dumps(results["incremental"]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

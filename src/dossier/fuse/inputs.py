@@ -103,50 +103,53 @@ class SourceGroups(Mapping[str, str]):
         return len(self._docs._groups)
 
 
-def canonical_entities(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str | None]]:
-    """Return entity_id -> (surviving entity_id, its name, its country), following merges."""
-    rows = con.execute("SELECT entity_id, name, country, merged_into FROM entities").fetchall()
-    info = {r[0]: (r[1], r[2]) for r in rows}
-    into = {r[0]: r[3] for r in rows if r[3]}
-    out: dict[str, tuple[str, str, str | None]] = {}
-    for entity_id in info:
-        seen = {entity_id}
-        cur = entity_id
-        # A merge chain ends at an entity not merged further; a cycle (corrupt store) stops.
-        while cur in into and into[cur] in info and into[cur] not in seen:
-            cur = into[cur]
-            seen.add(cur)
-        name, country = info[cur]
-        out[entity_id] = (cur, name, country)
-    return out
+# entity_id -> the entity its merge chain ends at (merged_into followed while the target
+# exists and was not met before on the chain: a cycle, from a corrupt store, stops), with
+# that entity's name and country. Set-based, so a refresh holds no entity in Python.
+CANONICAL_ENTITIES_SQL = """
+WITH RECURSIVE walk(entity_id, cur, steps, path) AS (
+    SELECT entity_id, entity_id, 0, [entity_id] FROM entities
+    UNION ALL
+    SELECT w.entity_id, e.merged_into, w.steps + 1, list_append(w.path, e.merged_into)
+    FROM walk w JOIN entities e ON e.entity_id = w.cur JOIN entities t ON t.entity_id = e.merged_into
+    WHERE NOT list_contains(w.path, e.merged_into)
+)
+SELECT w.entity_id, w.canon_id, e.name, e.country
+FROM (SELECT entity_id, arg_max(cur, steps) AS canon_id FROM walk GROUP BY entity_id) w
+JOIN entities e ON e.entity_id = w.canon_id
+"""
 
 
-def _party(name: str, entity_id: str | None, canon: dict[str, tuple[str, str, str | None]]) -> Party:
-    if entity_id and entity_id in canon:
-        cid, cname, country = canon[entity_id]
-        return Party(cid, cid, cname, country)
+def _party(
+    name: str, entity_id: str | None, canon_id: str | None, canon_name: str | None, country: str | None
+) -> Party:
+    if entity_id and canon_id and canon_name is not None:
+        return Party(canon_id, canon_id, canon_name, country)
     text = " ".join(name.split())
     return Party(f"text:{text.lower()}", None, text, None)
 
 
 def load_events(
-    con: duckdb.DuckDBPyConnection, docs: LiveDocs, event_ids: Iterable[str] | None = None,
-    canon: dict[str, tuple[str, str, str | None]] | None = None,
+    con: duckdb.DuckDBPyConnection, docs: LiveDocs, event_ids: Iterable[str] | None = None
 ) -> list[EventRow]:
-    """Return the events of taking-part documents (all, or those in `event_ids`), sorted by event_id."""
-    canon = canonical_entities(con) if canon is None else canon
+    """Return the events of taking-part documents (all, or those in `event_ids`), sorted by event_id.
+
+    Participants take the canonical form of their entity stored in `fuse_entity_canon`
+    (written by the refresh from `CANONICAL_ENTITIES_SQL` before it reads events).
+    """
     if event_ids is None:
         join, where = "", ""
     else:
         select(con, "_fuse_ev_sel", event_ids)
         join, where = "JOIN _fuse_ev_sel s ON s.id = {t}.event_id", ""
     parts: dict[str, dict[str, list[tuple[int, Party]]]] = defaultdict(lambda: {"actor": [], "target": []})
-    for event_id, role, position, name, entity_id in con.execute(
-        "SELECT p.event_id, p.role, p.position, p.name, p.entity_id FROM event_participants p "
+    for event_id, role, position, name, entity_id, canon_id, canon_name, country in con.execute(
+        "SELECT p.event_id, p.role, p.position, p.name, p.entity_id, c.canon_id, c.name, c.country "
+        "FROM event_participants p LEFT JOIN fuse_entity_canon c ON c.entity_id = p.entity_id "
         + join.format(t="p") + where
     ).fetchall():
         if role in ("actor", "target"):
-            parts[event_id][role].append((position, _party(name, entity_id, canon)))
+            parts[event_id][role].append((position, _party(name, entity_id, canon_id, canon_name, country)))
     extra: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for event_id, position, evidence_id, text in con.execute(
         "SELECT ee.event_id, ee.position, ee.evidence_id, ev.text FROM event_evidence ee "

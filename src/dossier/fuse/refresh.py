@@ -52,9 +52,9 @@ from dossier.fuse.events import (
 )
 from dossier.fuse.figures import FigureConflict, Series, block_keys, build_series, figure_conflicts
 from dossier.fuse.inputs import (
+    CANONICAL_ENTITIES_SQL,
     LIVE_DOCS_SQL,
     LiveDocs,
-    canonical_entities,
     figure_evidence,
     load_events,
     load_figures,
@@ -282,7 +282,6 @@ class _Update:
         n_new = _stage_new_documents(con)
         removed = _ids(con, f"SELECT doc_id FROM doc_sources ANTI JOIN ({LIVE_DOCS_SQL}) live USING (doc_id)")
         hashed = update_signatures(con, self.config, after_batch=self._commit)
-        self.canon = canonical_entities(con)
         changed_entities = self._update_canon()
         n_events, figures = 0, _FigureChanges()
         # New documents a batch at a time, oldest first: each batch is an incremental update
@@ -329,20 +328,27 @@ class _Update:
 
     # -- entities ---------------------------------------------------------------------------
     def _update_canon(self) -> set[str]:
-        """Store the canonical form of every entity; return the entity_ids whose form changed."""
+        """Store the canonical form of every entity; return the entity_ids whose form changed.
+
+        Compared in the store, so nothing per entity is held here (a full refresh returns
+        no ids: every event is read anyway).
+        """
         con = self.con
-        before = {r[0]: tuple(r[1:]) for r in con.execute(
-            "SELECT entity_id, canon_id, name, country FROM fuse_entity_canon"
-        ).fetchall()}
-        changed = {e for e, v in self.canon.items() if before.get(e) != v} | (set(before) - set(self.canon))
-        if changed:
-            select(con, "_fuse_ent", changed)
-            con.execute("DELETE FROM fuse_entity_canon WHERE entity_id IN (SELECT id FROM _fuse_ent)")
-            insert_rows(con, "fuse_entity_canon", [
-                {"entity_id": e, "canon_id": v[0], "name": v[1], "country": v[2]}
-                for e in sorted(changed) if (v := self.canon.get(e)) is not None
-            ])
-        return set() if self.full else changed
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _fuse_canon AS {CANONICAL_ENTITIES_SQL}")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _fuse_canon_changed AS SELECT entity_id FROM "
+            "(SELECT * FROM _fuse_canon EXCEPT SELECT * FROM fuse_entity_canon) "
+            "UNION SELECT entity_id FROM fuse_entity_canon ANTI JOIN _fuse_canon USING (entity_id)"
+        )
+        con.execute("DELETE FROM fuse_entity_canon WHERE entity_id IN (SELECT entity_id FROM _fuse_canon_changed)")
+        con.execute(
+            "INSERT INTO fuse_entity_canon SELECT c.* FROM _fuse_canon c "
+            "JOIN _fuse_canon_changed USING (entity_id) ORDER BY c.entity_id"
+        )
+        changed = set() if self.full else _ids(con, "SELECT entity_id FROM _fuse_canon_changed")
+        con.execute("DROP TABLE _fuse_canon")
+        con.execute("DROP TABLE _fuse_canon_changed")
+        return changed
 
     # -- events -------------------------------------------------------------------------------
     def _events(
@@ -361,7 +367,7 @@ class _Update:
             seeds |= _ids(con, "SELECT DISTINCT event_id FROM event_participants JOIN _fuse_ent ON id = entity_id")
         select(con, "_fuse_docs", removed | regrouped)
         gone_events = _ids(con, "SELECT event_id FROM fuse_event_keys JOIN _fuse_docs ON id = doc_id")
-        seed_rows = load_events(con, docs, seeds, canon=self.canon)
+        seed_rows = load_events(con, docs, seeds)
         select(con, "_fuse_evs", seeds | gone_events)
         comps = _ids(con, "SELECT DISTINCT comp FROM fuse_event_keys JOIN _fuse_evs ON id = event_id")
         comps |= self._adjacent_components(seed_rows)
@@ -377,7 +383,7 @@ class _Update:
             "SELECT DISTINCT event_id, comp FROM fuse_event_keys JOIN _fuse_evs ON id = event_id"
         ).fetchall())
         known = {e.event_id for e in seed_rows}
-        events = seed_rows + load_events(con, docs, (members - known) - gone_events, canon=self.canon)
+        events = seed_rows + load_events(con, docs, (members - known) - gone_events)
         comp = event_components(events, config, docs)
         # Key rows depend on the event and its component: rewrite those of new, changed and
         # removed events and of events whose component was merged or split.
