@@ -247,7 +247,8 @@ def add_100(db: Path, work: Path, spread: int) -> dict[str, Any]:
     empty = timed_build([fresh], empty_db, workers=2)
     empty_db.unlink()
     return {"add_100_to_store_s": add["seconds"], "build_100_empty_s": empty["seconds"],
-            "ratio": round(add["seconds"] / empty["seconds"], 3)}
+            "ratio": round(add["seconds"] / empty["seconds"], 3), "add_driver_peak_mb": add["driver_peak_mb"],
+            "empty_driver_peak_mb": empty["driver_peak_mb"]}
 
 
 def incremental(corpus: Path, big_db: Path, work: Path, spread: int) -> dict[str, Any]:

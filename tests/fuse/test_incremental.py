@@ -107,6 +107,49 @@ def _copy(art: dict[str, Any], k: int) -> dict[str, Any]:
     return dict(art, name=f"copy{k}_{art['name']}", body=art["body"] + f"\nRepublished by partner site {k}.")
 
 
+def test_incremental_refresh_regroups_figure_blocks_a_run_at_a_time(
+    fuse_store: Any, settings: Any, fuse_spec: Any, add_fixture_article: Any, monkeypatch: Any
+) -> None:
+    # A series lies inside one block, so an update holds one run of blocks at a time (it
+    # held every touched block at once: 823 MiB where a first build peaked at 660, adding 100
+    # documents to a 40,000-document store). New copies join series; a superseded story's
+    # figures leave theirs.
+    refresh_module = importlib.import_module("dossier.fuse.refresh")
+    monkeypatch.setattr(refresh_module, "FIGURES_PER_REGROUP", 4)
+    regroup = refresh_module._Update._regroup
+    calls: list[tuple[set[str], set[str], int]] = []
+
+    def watched(self: Any, blocks: set[str], gone: set[str], seeds: set[str]) -> int:
+        n = int(regroup(self, blocks, gone, seeds))
+        calls.append((set(blocks), set(gone), n))
+        return n
+
+    monkeypatch.setattr(refresh_module._Update, "_regroup", watched)
+    path = fuse_store()
+    con = open_store(path)
+    refresh(con, settings)
+    calls.clear()
+    for art in fuse_spec["articles"][::2]:
+        add_fixture_article(con, _copy(art, 1), fuse_spec["entities"])
+    old = next(a for a in fuse_spec["articles"] if a["name"] == "irrawaddy_fomin.txt")
+    new_id = add_fixture_article(con, dict(old, body=old["body"] + "\nCorrected."), fuse_spec["entities"])
+    con.execute("UPDATE documents SET supersedes = ?, version = 2 WHERE doc_id = ?",
+                [hashlib.sha256(old["body"].encode()).hexdigest(), new_id])
+    report = refresh(con, settings)
+    keys = dict(con.execute("SELECT figure_id, block FROM fuse_figure_keys").fetchall())
+    con.close()
+    assert report.mode == "incremental"
+    assert len(calls) >= 2 and all(len(blocks) == 1 or n <= 4 for blocks, _, n in calls)
+    assert sum(n for *_, n in calls) == report.figures_regrouped
+    # Each run is given only its own figures that left: the superseded story's (no key row
+    # now) and the re-read ones of documents whose copy group changed (same block).
+    superseded = hashlib.sha256(old["body"].encode()).hexdigest()
+    gone = [(blocks, f) for blocks, figs, _ in calls for f in figs]
+    assert any(f.startswith(superseded) for _, f in gone)
+    assert all((f in keys and keys[f] in blocks) or f.startswith(superseded) for blocks, f in gone)
+    assert _snapshot(path) == _full(path, settings)
+
+
 def test_incremental_copies_joining_existing_groups_equal_full_refresh(
     fuse_store: Any, settings: Any, fuse_spec: Any, add_fixture_article: Any
 ) -> None:

@@ -83,6 +83,10 @@ UNKEYED_FUSE_TABLES = (
 # allocation at the end of a build (69 MiB for the 18,824 figures of a block of a
 # 40,000-document store).
 MEMBER_ROWS_PER_INSERT = 2_000
+# Figures regrouped together: touched blocks are packed into runs of about this many (a
+# larger block alone), so memory holds one run (~586 bytes a figure) and a refresh does not
+# scan the member rows once per small block.
+FIGURES_PER_REGROUP = 20_000
 
 # Internal state of the incremental refresh (derived too; emptied by a full refresh).
 STATE_TABLES = ("doc_lsh", "fuse_event_keys", "fuse_figure_keys", "fuse_entity_canon")
@@ -223,7 +227,10 @@ class _FigureChanges:
 
     blocks: set[str] = field(default_factory=set)  # blocks with a new, re-read or gone figure
     seeds: set[str] = field(default_factory=set)  # figures re-read (their rows are rewritten)
-    gone: set[str] = field(default_factory=set)  # figures whose documents left or were regrouped
+    # block -> its figures whose documents left or were regrouped (by their stored block)
+    gone: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # a re-read figure changed block, so its old and new series span two blocks
+    moved: bool = False
 
 
 def _stage_new_documents(con: duckdb.DuckDBPyConnection) -> int:
@@ -621,7 +628,10 @@ class _Update:
         select(con, "_fuse_docs", removed | regrouped)
         gone = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_docs ON id = doc_id")
         select(con, "_fuse_figs", seeds | gone)
-        changes.blocks |= _ids(con, "SELECT DISTINCT block FROM fuse_figure_keys JOIN _fuse_figs ON id = figure_id")
+        stored_block: dict[str, str] = dict(con.execute(
+            "SELECT figure_id, block FROM fuse_figure_keys JOIN _fuse_figs ON id = figure_id"
+        ).fetchall())
+        changes.blocks |= set(stored_block.values())
         con.execute("DELETE FROM fuse_figure_keys WHERE figure_id IN (SELECT id FROM _fuse_figs)")
         figures = load_figures(con, self.docs, config, seeds)
         keys = block_keys(figures, config)
@@ -634,21 +644,52 @@ class _Update:
         if not self.full:
             # A full refresh stores nothing before it regroups, so every member row is new anyway.
             changes.seeds |= seeds
-            changes.gone |= gone
+            for f in gone & stored_block.keys():
+                changes.gone[stored_block[f]].add(f)
+            # A figure's block follows from the figure and the settings alone, so this does
+            # not happen; if it did, its old and new series are regrouped together.
+            changes.moved |= any(keys.get(f, b) != b for f, b in stored_block.items() if f in seeds)
 
     def _regroup_figures(self, changes: _FigureChanges) -> int:
-        """Regroup the touched blocks (one at a time in a full refresh); return the figures read."""
-        if self.full:
-            return sum(self._regroup({block}, changes) for block in sorted(changes.blocks))
-        return self._regroup(changes.blocks, changes) if changes.blocks else 0
+        """Regroup the touched blocks, a run of them at a time; return the figures read.
 
-    def _regroup(self, blocks: set[str], changes: _FigureChanges) -> int:
-        """Regroup `blocks` whole; write only the series (and their conflicts) whose members changed."""
+        A series lies inside one block, so the series, member rows and conflicts of a run of
+        blocks are replaced on their own, and memory holds one run (`FIGURES_PER_REGROUP`).
+        """
+        if not changes.blocks:
+            return 0
+        runs = [changes.blocks] if changes.moved else self._block_runs(changes.blocks)
+        return sum(
+            self._regroup(run, set().union(*(changes.gone.get(b, set()) for b in run)), changes.seeds) for run in runs
+        )
+
+    def _block_runs(self, blocks: set[str]) -> list[set[str]]:
+        """`blocks` in key order, packed into runs of at most `FIGURES_PER_REGROUP` figures (or one block)."""
+        select(self.con, "_fuse_blocks", blocks)
+        sizes = dict(self.con.execute(
+            "SELECT block, count(*) FROM fuse_figure_keys JOIN _fuse_blocks ON id = block GROUP BY block"
+        ).fetchall())
+        runs: list[set[str]] = []
+        held = 0
+        for block in sorted(blocks):
+            size = sizes.get(block, 0)
+            if not runs or held + size > FIGURES_PER_REGROUP:
+                runs.append(set())
+                held = 0
+            runs[-1].add(block)
+            held += size
+        return runs
+
+    def _regroup(self, blocks: set[str], gone: set[str], seeds: set[str]) -> int:
+        """Regroup `blocks` whole; write only the series (and their conflicts) whose members changed.
+
+        `gone` are the figures of these blocks that left, `seeds` the figures re-read.
+        """
         con, config, docs = self.con, self.config, self.docs
-        docs.clear()  # a full refresh regroups block after block: hold one block's documents
+        docs.clear()  # runs of blocks are regrouped one after another: hold one run's documents
         select(con, "_fuse_blocks", blocks)
         members = _ids(con, "SELECT figure_id FROM fuse_figure_keys JOIN _fuse_blocks ON id = block")
-        select(con, "_fuse_figs", members | changes.gone)
+        select(con, "_fuse_figs", members | gone)
         # figure_id -> (series_id, backwards) before this refresh
         stored: dict[str, tuple[str, bool]] = {r[0]: (r[1], r[2]) for r in con.execute(
             "SELECT figure_id, series_id, backwards FROM figure_series_member_rows JOIN _fuse_figs ON id = figure_id"
@@ -658,7 +699,7 @@ class _Update:
         # Member rows change only for figures that moved, changed or turned backwards; a
         # series with no such member keeps its row and its conflicts.
         now = {f.figure_id: (s.series_id, f.figure_id in s.backwards) for s in series for f in s.members}
-        rewrite, left = _member_changes(stored, now, changes.seeds)
+        rewrite, left = _member_changes(stored, now, seeds)
         changed = {now[f][0] for f in rewrite} | {stored[f][0] for f in left}
         series = [s for s in series if s.series_id in changed]
         if stored:
