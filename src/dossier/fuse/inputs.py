@@ -120,10 +120,13 @@ JOIN entities e ON e.entity_id = w.canon_id
 """
 
 
-def _party(
-    name: str, entity_id: str | None, canon_id: str | None, canon_name: str | None, country: str | None
-) -> Party:
-    if entity_id and canon_id and canon_name is not None:
+def _party(name: str, canon_id: str | None, canon_name: str, country: str | None) -> Party:
+    """The participant as its canonical entity, else as free text.
+
+    `canon_id`, `canon_name` and `country` are its `fuse_entity_canon` row, all None when it
+    has none (the name is never null in a row).
+    """
+    if canon_id is not None:
         return Party(canon_id, canon_id, canon_name, country)
     text = " ".join(name.split())
     return Party(f"text:{text.lower()}", None, text, None)
@@ -138,18 +141,18 @@ def load_events(
     (written by the refresh from `CANONICAL_ENTITIES_SQL` before it reads events).
     """
     if event_ids is None:
-        join, where = "", ""
+        join = ""
     else:
         select(con, "_fuse_ev_sel", event_ids)
-        join, where = "JOIN _fuse_ev_sel s ON s.id = {t}.event_id", ""
+        join = "JOIN _fuse_ev_sel s ON s.id = {t}.event_id"
     parts: dict[str, dict[str, list[tuple[int, Party]]]] = defaultdict(lambda: {"actor": [], "target": []})
-    for event_id, role, position, name, entity_id, canon_id, canon_name, country in con.execute(
-        "SELECT p.event_id, p.role, p.position, p.name, p.entity_id, c.canon_id, c.name, c.country "
+    for event_id, role, position, name, canon_id, canon_name, country in con.execute(
+        "SELECT p.event_id, p.role, p.position, p.name, c.canon_id, c.name, c.country "
         "FROM event_participants p LEFT JOIN fuse_entity_canon c ON c.entity_id = p.entity_id "
-        + join.format(t="p") + where
+        + join.format(t="p")
     ).fetchall():
         if role in ("actor", "target"):
-            parts[event_id][role].append((position, _party(name, entity_id, canon_id, canon_name, country)))
+            parts[event_id][role].append((position, _party(name, canon_id, canon_name, country)))
     extra: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for event_id, position, evidence_id, text in con.execute(
         "SELECT ee.event_id, ee.position, ee.evidence_id, ev.text FROM event_evidence ee "
