@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import duckdb
+import pyarrow as pa
 import pytest
 
 from dossier.errors import StoreError
 from dossier.store import open_store
+from dossier.store.connection import arrow_stream, transaction
 
 
 def test_connection_memory_limit_is_applied(tmp_path: Path) -> None:
@@ -73,3 +79,34 @@ def test_connection_parameters_never_search_sys_path_for_a_missing_pandas(tmp_pa
         sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, Spy)]
         con.close()
     assert "pandas" not in searched
+
+
+def _insert_tables(con: duckdb.DuckDBPyConnection, register: Callable[[str, pa.Table], Any]) -> int:
+    """Bytes of Arrow memory still held after five inserts in one open transaction."""
+    before = pa.total_allocated_bytes()
+    with transaction(con):
+        for i in range(5):
+            data = pa.table({"a": [f"row {i} {j} of the batch" for j in range(20_000)]})
+            with register("_rows", data):
+                con.execute("INSERT INTO t SELECT a FROM _rows")
+            del data
+        held = pa.total_allocated_bytes() - before
+    return held
+
+
+def test_connection_arrow_stream_frees_each_table_before_the_transaction_ends(tmp_path: Path) -> None:
+    con = open_store(tmp_path / "s.duckdb")
+    con.execute("CREATE TABLE t (a VARCHAR)")
+
+    @contextlib.contextmanager
+    def registered(name: str, data: pa.Table) -> Iterator[None]:
+        con.register(name, data)
+        yield
+        con.unregister(name)
+
+    one_table = pa.table({"a": [f"row 0 {j} of the batch" for j in range(20_000)]}).nbytes
+    # The plain way keeps every table alive until the commit (why arrow_stream exists) ...
+    assert _insert_tables(con, registered) >= 4 * one_table
+    # ... the stream is released as soon as it is read, and every row is stored.
+    assert _insert_tables(con, lambda name, data: arrow_stream(con, name, data)) < one_table
+    assert con.execute("SELECT count(*), count(DISTINCT a) FROM t").fetchone() == (200_000, 100_000)

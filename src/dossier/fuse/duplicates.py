@@ -25,6 +25,7 @@ from datasketch import MinHash, MinHashLSH
 
 from dossier.fuse.config import FuseConfig
 from dossier.fuse.inputs import LiveDocs, select
+from dossier.store.connection import arrow_stream
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +94,8 @@ def update_signatures(
             "n_shingles": pa.array([r[1] for r in rows], pa.int32()),
             "hashvalues": pa.array([r[2].astype(np.uint64) for r in rows], pa.list_(pa.uint64())),
         })
-        con.register("_fuse_signatures", table)
-        try:
+        with arrow_stream(con, "_fuse_signatures", table):
             con.execute("INSERT INTO doc_signatures BY NAME SELECT * FROM _fuse_signatures")
-        finally:
-            con.unregister("_fuse_signatures")
         if after_batch is not None:
             after_batch()
     return len(todo)
@@ -177,16 +175,14 @@ def update_duplicates(
         "band": pa.array([i for d in sorted(keys) for i in range(b)], pa.int16()),
         "bucket": pa.array([k for d in sorted(keys) for k in keys[d]], pa.int64()),
     })
-    con.register("_fuse_wanted", wanted)
-    try:
-        for band, bucket, group, rep in con.execute(
+    with arrow_stream(con, "_fuse_wanted", wanted):
+        found = con.execute(
             "SELECT l.band, l.bucket, s.source_group, min(l.doc_id) FROM doc_lsh l "
             "JOIN (SELECT DISTINCT band, bucket FROM _fuse_wanted) w USING (band, bucket) "
             "JOIN doc_sources s USING (doc_id) GROUP BY ALL"
-        ).fetchall():
-            index[(band, bucket)][group] = rep
-    finally:
-        con.unregister("_fuse_wanted")
+        ).fetchall()
+    for band, bucket, group, rep in found:
+        index[(band, bucket)][group] = rep
     known = {g for buckets in index.values() for g in buckets}
     parent: dict[str, str] = {g: g for g in known}
     parent.update({d: d for d in todo})
@@ -324,8 +320,5 @@ def insert_rows(
         arrow = pa.table({k: pa.array([r[k] for r in rows], types.get(k)) for k in rows[0]})
     else:
         arrow = pa.Table.from_pylist(rows)
-    con.register("_fuse_rows", arrow)
-    try:
+    with arrow_stream(con, "_fuse_rows", arrow):
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _fuse_rows")
-    finally:
-        con.unregister("_fuse_rows")

@@ -13,6 +13,7 @@ import pyarrow as pa
 from dossier.fuse.config import FuseConfig
 from dossier.fuse.figures import content_words
 from dossier.fuse.records import Doc, EventRow, FigureRow, Party
+from dossier.store.connection import arrow_stream
 
 # Documents that take part: stored fine and not replaced by a newer version of their source.
 LIVE_WHERE = (
@@ -205,11 +206,8 @@ def select(con: duckdb.DuckDBPyConnection, name: str, ids: Iterable[str]) -> Non
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (id VARCHAR)")
     table = pa.table({"id": pa.array(sorted(set(ids)), pa.string())})
-    con.register("_fuse_ids", table)
-    try:
+    with arrow_stream(con, "_fuse_ids", table):
         con.execute(f"INSERT INTO {name} SELECT id FROM _fuse_ids")
-    finally:
-        con.unregister("_fuse_ids")
 
 
 # Countries of the places (GPE/LOC entities) named inside each figure's evidence sentence.

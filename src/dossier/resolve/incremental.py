@@ -47,7 +47,7 @@ from dossier.resolve.canonical import (
     rules_signature,
 )
 from dossier.settings import Settings
-from dossier.store.connection import transaction
+from dossier.store.connection import arrow_stream, transaction
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
             known = {r[0] for r in con.execute(
                 "SELECT doc_entity_id FROM resolve_rows WHERE doc_entity_id IN (SELECT v FROM _rp_ids)").fetchall()}
         finally:
-            con.unregister("_rp_ids")
+            tables.drop_ids(con, "_rp_ids")
     else:
         # First call on this store, after `reset`, or under other rules or settings: every
         # row is new, one pass over all.
@@ -171,7 +171,7 @@ def _fold_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
         try:
             con.execute("DELETE FROM resolve_bases WHERE base_id IN (SELECT v FROM _rc_ids)")
         finally:
-            con.unregister("_rc_ids")
+            tables.drop_ids(con, "_rc_ids")
         tables.insert(con, "resolve_bases", tables.base_schema(),
                       [tables.base_row(work.bases[bid], work.keys[bid], work.profiles[bid]) for bid in changed])
     recheck = _update_blocks(con, work, changed)
@@ -225,12 +225,10 @@ def _update_blocks(con: duckdb.DuckDBPyConnection, work: _Work, changed: Sequenc
         return set()
     import pyarrow as pa
 
-    con.register("_rdelta", pa.table({"block": [d[0] for d in delta], "base_id": [d[1] for d in delta],
-                                      "delta": pa.array([d[2] for d in delta], type=pa.int32())}))
-    try:
+    rows = pa.table({"block": [d[0] for d in delta], "base_id": [d[1] for d in delta],
+                     "delta": pa.array([d[2] for d in delta], type=pa.int32())})
+    with arrow_stream(con, "_rdelta", rows):
         con.execute(_BLOCK_DELTA)
-    finally:
-        con.unregister("_rdelta")
     recheck: set[str] = set()
     back: list[tuple[str, list[str]]] = []
     for block, _size0, size1, members0 in con.execute(
@@ -303,7 +301,7 @@ def _relink(con: duckdb.DuckDBPyConnection, ids: Sequence[str], threshold: float
         try:
             rows = con.execute(sql).fetchall()
         finally:
-            con.unregister("_rx_ids")
+            tables.drop_ids(con, "_rx_ids")
         for r in rows:
             x, y = r[0], r[1]
             pair = (x, y) if x < y else (y, x)
@@ -318,7 +316,7 @@ def _relink(con: duckdb.DuckDBPyConnection, ids: Sequence[str], threshold: float
     try:
         con.execute("DELETE FROM resolve_links WHERE a IN (SELECT v FROM _rl_ids) OR b IN (SELECT v FROM _rl_ids)")
     finally:
-        con.unregister("_rl_ids")
+        tables.drop_ids(con, "_rl_ids")
     import pyarrow as pa
 
     tables.insert(con, "resolve_links", [("a", pa.string()), ("b", pa.string()), ("reason", pa.string()),
@@ -362,7 +360,7 @@ def _settle(con: duckdb.DuckDBPyConnection, work: _Work, seeds: set[str], assign
             "SELECT entity_id, name, type, country, sector, roles, dictionary_id, merged_into FROM entities "
             "WHERE entity_id IN (SELECT v FROM _rs_ids)").fetchall()}
     finally:
-        con.unregister("_rs_ids")
+        tables.drop_ids(con, "_rs_ids")
     merged = cluster({bid: work.bases[bid] for bid in ids}, links, cannot)
     wanted = {bid: (b.name, b.type, b.country, b.sector, sorted(b.roles), b.dictionary_id,
                     merged.get(bid, (None,))[0]) for bid in ids for b in [work.bases[bid]]}
@@ -376,8 +374,8 @@ def _settle(con: duckdb.DuckDBPyConnection, work: _Work, seeds: set[str], assign
         any_merge = {r[0] for r in con.execute(
             "SELECT merge_id FROM entity_merges WHERE merge_id IN (SELECT v FROM _rm_ids)").fetchall()}
     finally:
-        con.unregister("_rs_ids")
-        con.unregister("_rm_ids")
+        tables.drop_ids(con, "_rs_ids")
+        tables.drop_ids(con, "_rm_ids")
     changed = sorted(k for k, v in wanted.items() if have.get(k) != v)
     stale = sorted(m for m, v in have_merges.items() if want_merges.get(m) != v)
     fresh = sorted(m for m, v in want_merges.items() if have_merges.get(m) != v)
@@ -396,7 +394,7 @@ def _settle(con: duckdb.DuckDBPyConnection, work: _Work, seeds: set[str], assign
             ).fetchall():
                 canonical.setdefault(de_id, survivor(bid))
         finally:
-            con.unregister("_rv_ids")
+            tables.drop_ids(con, "_rv_ids")
     import pyarrow as pa
 
     s = pa.string()
@@ -405,7 +403,7 @@ def _settle(con: duckdb.DuckDBPyConnection, work: _Work, seeds: set[str], assign
         try:
             con.execute("DELETE FROM entities WHERE entity_id IN (SELECT v FROM _changed)")
         finally:
-            con.unregister("_changed")
+            tables.drop_ids(con, "_changed")
         tables.insert(con, "entities", [("entity_id", s), ("name", s), ("type", s), ("country", s), ("sector", s),
                                         ("roles", pa.list_(s)), ("dictionary_id", s), ("merged_into", s)],
                       [[k, *wanted[k]] for k in changed])
@@ -414,7 +412,7 @@ def _settle(con: duckdb.DuckDBPyConnection, work: _Work, seeds: set[str], assign
         try:
             con.execute("DELETE FROM entity_merges WHERE NOT undone AND merge_id IN (SELECT v FROM _stale)")
         finally:
-            con.unregister("_stale")
+            tables.drop_ids(con, "_stale")
     fresh = [m for m in fresh if m not in any_merge or m in stale]
     tables.insert(con, "entity_merges", [("merge_id", s), ("from_id", s), ("into_id", s), ("reason", s),
                                          ("score", pa.float64())], [[m, *want_merges[m]] for m in fresh])

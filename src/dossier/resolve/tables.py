@@ -19,6 +19,7 @@ for the rows a batch touches.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,7 @@ from typing import Any
 import duckdb
 
 from dossier.resolve.canonical import Base, Profile
+from dossier.store.connection import arrow_stream
 
 # Bump when the layout or the meaning of the tables changes: the next call rebuilds them.
 LAYOUT_VERSION = "1"
@@ -103,10 +105,18 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ids_table(con: duckdb.DuckDBPyConnection, name: str, ids: Iterable[str]) -> None:
-    """Register a one-column Arrow table `name(v)` (binding Python lists is slow in DuckDB)."""
+    """(Re)create the temp table `name(v)` holding `ids` (binding Python lists is slow in DuckDB)."""
     import pyarrow as pa
 
-    con.register(name, pa.table({"v": pa.array(sorted(set(ids)), type=pa.string())}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (v VARCHAR)")
+    with arrow_stream(con, "_dossier_ids", pa.table({"v": pa.array(sorted(set(ids)), type=pa.string())})):
+        con.execute(f"INSERT INTO {name} SELECT v FROM _dossier_ids")
+
+
+def drop_ids(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop an `ids_table`; quietly, so that when the statement using it failed, its error is the one raised."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, schema: Sequence[tuple[str, Any]],
@@ -121,15 +131,12 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, schema: Sequence[tuple[st
         return
     arrow = pa.schema([(name, typ) for name, typ in schema])
     data = pa.table({name: [r[i] for r in rows] for i, (name, _) in enumerate(schema)}, schema=arrow)
-    con.register("_dossier_rows", data)
-    try:
+    with arrow_stream(con, "_dossier_rows", data):
         if temp:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _dossier_rows")
         else:
             names = ", ".join(name for name, _ in schema)
             con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _dossier_rows")
-    finally:
-        con.unregister("_dossier_rows")
 
 
 def _string() -> Any:
@@ -177,7 +184,7 @@ def load_bases(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[str, 
             "SELECT base_id, grp, key, dictionary_id, names, types, countries, sectors, roles, aliases, docs, blocks "
             "FROM resolve_bases WHERE base_id IN (SELECT v FROM _rb_ids)").fetchall()
     finally:
-        con.unregister("_rb_ids")
+        drop_ids(con, "_rb_ids")
     out: dict[str, tuple[Base, set[str]]] = {}
     for bid, grp, key, dict_id, names, types, countries, sectors, roles, aliases, docs, keys in rows:
         b = Base(bid, key, grp, names=Counter(json.loads(names)), types=Counter(json.loads(types)),
@@ -198,7 +205,7 @@ def load_profiles(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[st
             f"SELECT base_id, {PROFILE_COLS}, blocks FROM resolve_bases "
             "WHERE base_id IN (SELECT v FROM _rpr_ids)").fetchall()
     finally:
-        con.unregister("_rpr_ids")
+        drop_ids(con, "_rpr_ids")
     return {r[0]: (profile(r[1:9]), set(r[9])) for r in rows}
 
 
@@ -228,5 +235,5 @@ def links_touching(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[t
             "SELECT a, b, reason, score FROM resolve_links WHERE a IN (SELECT v FROM _rl_ids) "
             "OR b IN (SELECT v FROM _rl_ids)").fetchall()
     finally:
-        con.unregister("_rl_ids")
+        drop_ids(con, "_rl_ids")
     return {(a, b): (reason, float(score)) for a, b, reason, score in rows}

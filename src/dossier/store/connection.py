@@ -193,6 +193,25 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("COMMIT")
 
 
+@contextlib.contextmanager
+def arrow_stream(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> Iterator[None]:
+    """Make `data` readable as the view `name` inside the block, for one scan only.
+
+    DuckDB keeps a registered Python object alive until the transaction ends, even after
+    `unregister`, so a transaction that registered a table per insert held every one of them
+    (a fusion refresh: all the rows it wrote). A stream holds only what has not been read
+    yet, so once the statement has scanned it nothing is left. The flip side: a second scan
+    in the block finds it empty, so use it in one statement that reads it once.
+    """
+    # From an iterator: a list iterator lets go of its batches once exhausted, where
+    # `Table.to_reader()` keeps the whole table.
+    con.register(name, pa.RecordBatchReader.from_batches(data.schema, iter(data.to_batches())))
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def fts_extension_path() -> Path:
     """Return the fts extension file shipped by the `duckdb-extension-fts` package."""
     import duckdb_extension_fts

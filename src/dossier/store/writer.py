@@ -30,7 +30,7 @@ from dossier.clean.records import CleanArticle
 from dossier.errors import StoreError
 from dossier.extract.records import ArticleExtraction, Evidence, Participant
 from dossier.pipeline import StageResult
-from dossier.store.connection import transaction
+from dossier.store.connection import arrow_stream, transaction
 
 log = logging.getLogger(__name__)
 
@@ -384,17 +384,13 @@ def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[
                 types = TABLES[table]
                 arrow = pa.table({c: pa.array(cols[c], type=types[c]) for c in types})
                 names = ", ".join(f'"{c}"' for c in types)
-                con.register("_batch", arrow)
-                try:
+                with arrow_stream(con, "_batch", arrow):
                     con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _batch")
-                finally:
-                    con.unregister("_batch")
             if site_pairs:
                 pairs = pa.table({"site": pa.array([s for s, _, _ in site_pairs], _S),
                                   "line_norm": pa.array([x for _, x, _ in site_pairs], _S),
                                   "story": pa.array([k for _, _, k in site_pairs], pa.uint64())})
-                con.register("_site_lines", pairs)
-                try:
+                with arrow_stream(con, "_site_lines", pairs):
                     con.execute(
                         "INSERT INTO site_lines SELECT site, line_norm, count(*), "
                         f"list(DISTINCT story)[1:{MAX_STORIES}] FROM _site_lines GROUP BY site, line_norm "
@@ -403,8 +399,6 @@ def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[
                         "stories = list_distinct(list_concat(coalesce(site_lines.stories, []), EXCLUDED.stories))"
                         f"[1:{MAX_STORIES}]"
                     )
-                finally:
-                    con.unregister("_site_lines")
             con.execute(
                 "INSERT INTO store_state VALUES ('fuse_stale', 'true') "
                 "ON CONFLICT (key) DO UPDATE SET value = 'true'"
