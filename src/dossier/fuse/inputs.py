@@ -8,12 +8,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from dossier.fuse.config import FuseConfig
 from dossier.fuse.figures import content_words
 from dossier.fuse.records import Doc, EventRow, FigureRow, Party
-from dossier.store.connection import arrow_stream
+from dossier.store.connection import id_table
 
 # Documents that take part: stored fine and not replaced by a newer version of their source.
 LIVE_WHERE = (
@@ -198,16 +197,8 @@ def _dedupe(items: list[tuple[int, Party]]) -> tuple[Party, ...]:
 
 
 def select(con: duckdb.DuckDBPyConnection, name: str, ids: Iterable[str]) -> None:
-    """(Re)create temp table `name(id)` holding `ids`, for joins that read only part of the store.
-
-    No key: DuckDB joins it by hashing anyway, and a replaced table's key index stays in
-    memory until the transaction ends (29 MiB of them while a 20,000-document store's
-    signatures were computed in one transaction).
-    """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (id VARCHAR)")
-    table = pa.table({"id": pa.array(sorted(set(ids)), pa.string())})
-    with arrow_stream(con, "_fuse_ids", table):
-        con.execute(f"INSERT INTO {name} SELECT id FROM _fuse_ids")
+    """(Re)create temp table `name(id)` holding `ids` (`id_table`)."""
+    id_table(con, name, ids)
 
 
 # Countries of the places (GPE/LOC entities) named inside each figure's evidence sentence.

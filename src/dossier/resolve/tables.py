@@ -28,7 +28,7 @@ from typing import Any
 import duckdb
 
 from dossier.resolve.canonical import Base, Profile
-from dossier.store.connection import arrow_stream
+from dossier.store.connection import arrow_stream, id_table
 
 # Bump when the layout or the meaning of the tables changes: the next call rebuilds them.
 LAYOUT_VERSION = "1"
@@ -105,12 +105,8 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ids_table(con: duckdb.DuckDBPyConnection, name: str, ids: Iterable[str]) -> None:
-    """(Re)create the temp table `name(v)` holding `ids` (binding Python lists is slow in DuckDB)."""
-    import pyarrow as pa
-
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (v VARCHAR)")
-    with arrow_stream(con, "_dossier_ids", pa.table({"v": pa.array(sorted(set(ids)), type=pa.string())})):
-        con.execute(f"INSERT INTO {name} SELECT v FROM _dossier_ids")
+    """(Re)create the temp table `name(v)` holding `ids` (`id_table`)."""
+    id_table(con, name, ids, column="v")
 
 
 def drop_ids(con: duckdb.DuckDBPyConnection, name: str) -> None:
