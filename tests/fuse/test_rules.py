@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from datasketch import MinHash
+from tests.conftest import SEEDS
 
 from dossier.errors import ConfigError
 from dossier.fuse.config import load_config, load_weights
+from dossier.fuse.duplicates import SCHEME, shingles, signature
 from dossier.fuse.events import participants_compatible
 from dossier.fuse.figures import content_words, subject_score
 from dossier.fuse.records import EventRow, Party, date_interval, interval_gap
@@ -94,3 +98,19 @@ def test_rules_bad_threshold_is_a_config_error(settings: Any) -> None:
     bad = Settings(values={**settings.values, "fuse": {**settings.values["fuse"], "duplicate_threshold": 3}})
     with pytest.raises(ConfigError, match=r"`fuse.duplicate_threshold` = 3 must be a number from 0.0 to 1.0"):
         load_config(bad)
+
+
+def test_rules_signature_is_datasketch_minhash_of_the_shingles(settings: Any) -> None:
+    """The signature's cached permutations give datasketch's own MinHash, for every seed article."""
+    config = load_config(settings)
+    other_seed = replace(config, seed=config.seed + 1)
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        grams = sorted(shingles(text, config.shingle_words))
+        for cfg in (config, other_seed):
+            plain = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, scheme=SCHEME)
+            plain.update_batch(grams)
+            n, values = signature(text, cfg)
+            assert n == len(grams) > 100
+            assert (values == plain.hashvalues).all(), (path.name, cfg.seed)
+    assert not (signature(text, config)[1] == signature(text, other_seed)[1]).all()
