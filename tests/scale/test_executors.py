@@ -52,7 +52,13 @@ def test_executors_pool_matches_serial(settings) -> None:  # type: ignore[no-unt
     docs = _docs()
     batches = [docs[i : i + 2] for i in range(0, len(docs), 2)]
     serial = _run(SerialExecutor(settings), batches)
-    pooled = _run(make_executor(settings, workers=2), list(reversed(batches)))
+    pool = make_executor(settings, workers=2)
+    pooled = [r for batch in pool.run(list(reversed(batches))) for r in batch]
+    workers = [psutil.Process(p.pid) for p in pool._pool._pool]  # type: ignore[attr-defined]
+    assert len(workers) == 2 and all(w.is_running() for w in workers)
+    pool.close()
+    # Closing stops and reaps every worker process (none left running or as a zombie).
+    assert not any(psutil.pid_exists(w.pid) for w in workers)
     assert len(serial) == len(docs)
     assert _fingerprint(serial) == _fingerprint(pooled)
 

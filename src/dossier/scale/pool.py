@@ -59,8 +59,11 @@ class PoolExecutor:
             yield in_flight.popleft().get()
 
     def close(self) -> None:
-        """Stop the worker processes."""
+        """Stop the worker processes (any batch still running is abandoned)."""
         if self._pool is not None:
-            self._pool.close()
+            # Terminated rather than asked to exit: every result wanted has been taken, and a
+            # worker's own exit (tearing down its models) kept the driver waiting ~0.9 s
+            # before the end-of-build steps, 0.03 s this way. `with Pool()` does the same.
+            self._pool.terminate()
             self._pool.join()
             self._pool = None
