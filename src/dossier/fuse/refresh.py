@@ -229,8 +229,6 @@ class _FigureChanges:
     seeds: set[str] = field(default_factory=set)  # figures re-read (their rows are rewritten)
     # block -> its figures whose documents left or were regrouped (by their stored block)
     gone: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    # a re-read figure changed block, so its old and new series span two blocks
-    moved: bool = False
 
 
 def _stage_new_documents(con: duckdb.DuckDBPyConnection) -> int:
@@ -644,11 +642,10 @@ class _Update:
         if not self.full:
             # A full refresh stores nothing before it regroups, so every member row is new anyway.
             changes.seeds |= seeds
+            # A re-read figure keeps its block: the block follows from the figure's own row
+            # and the settings, and other settings make the refresh a full one.
             for f in gone & stored_block.keys():
                 changes.gone[stored_block[f]].add(f)
-            # A figure's block follows from the figure and the settings alone, so this does
-            # not happen; if it did, its old and new series are regrouped together.
-            changes.moved |= any(keys.get(f, b) != b for f, b in stored_block.items() if f in seeds)
 
     def _regroup_figures(self, changes: _FigureChanges) -> int:
         """Regroup the touched blocks, a run of them at a time; return the figures read.
@@ -658,9 +655,9 @@ class _Update:
         """
         if not changes.blocks:
             return 0
-        runs = [changes.blocks] if changes.moved else self._block_runs(changes.blocks)
         return sum(
-            self._regroup(run, set().union(*(changes.gone.get(b, set()) for b in run)), changes.seeds) for run in runs
+            self._regroup(run, set().union(*(changes.gone.get(b, set()) for b in run)), changes.seeds)
+            for run in self._block_runs(changes.blocks)
         )
 
     def _block_runs(self, blocks: set[str]) -> list[set[str]]:
