@@ -1,8 +1,9 @@
 """Precomputed lookup tables that keep the server's lists, search and event pages fast.
 
 The server opens the store read-only, so everything it needs precomputed is written here,
-at build time: the build driver calls `build_index(con)` after every build, and
-`dossier serve --index` runs it on demand. It writes
+at build time: the build driver writes the full-text indexes before its fusion refresh and
+`build_serve_index` after it, and `dossier serve --index` runs `build_index` (both) on
+demand. It writes
 
 - the full-text indexes (`fts_main_documents`, `fts_main_evidence`, see `search.py`) with
   their term-sorted postings and per-term top lists;
