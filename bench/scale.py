@@ -265,8 +265,8 @@ HEADLINE = ("ratio_vs_spacy", "ratio_vs_spacy_openblas", "speedup_2_vs_1", "spac
 def throughput_rounds(subset: Path, work: Path, repeat: int) -> dict[str, Any]:
     """Run `throughput` `repeat` times; return every round and the median of each headline ratio.
 
-    One round is one sample of a machine whose speed drifts (other tenants of the host): the
-    same code gave 2-worker speedups from 1.64x to 1.86x in single rounds.
+    One round is one sample of a machine whose speed drifts (other tenants of the host):
+    single rounds of nearly the same code gave 2-worker speedups from 1.64x to 1.86x.
     """
     rounds = []
     for i in range(repeat):
