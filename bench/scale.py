@@ -226,7 +226,10 @@ def throughput(subset: Path, work: Path) -> dict[str, Any]:
     base: dict[str, dict[int, dict[str, Any]]] = {b: {} for b in BACKENDS}
     texts_db = work / "through-1.duckdb"
     for n in (1, 2):
-        runs[n] = timed_build([subset], work / f"through-{n}.duckdb", workers=n)
+        db = work / f"through-{n}.duckdb"
+        for stale in (db, Path(f"{db}.wal")):  # an earlier round's store: every build starts empty
+            stale.unlink(missing_ok=True)
+        runs[n] = timed_build([subset], db, workers=n)
         print(f"dossier build, {n} worker(s): {runs[n]['seconds']} s for {runs[n]['ok']} "
               f"stored documents", flush=True)
         for backend in BACKENDS:
@@ -270,9 +273,6 @@ def throughput_rounds(subset: Path, work: Path, repeat: int) -> dict[str, Any]:
     """
     rounds = []
     for i in range(repeat):
-        for n in (1, 2):  # each round builds into empty stores
-            for suffix in ("", ".wal"):
-                (work / f"through-{n}.duckdb{suffix}").unlink(missing_ok=True)
         rounds.append(throughput(subset, work))
         print(f"round {i + 1}/{repeat}: " + json.dumps({k: rounds[-1][k] for k in HEADLINE}), flush=True)
     median: dict[str, Any] = {}
