@@ -24,7 +24,9 @@ import duckdb
 import psutil
 
 from dossier.ingest.records import RawDocument
-from dossier.pipeline import PipelineModels, StageResult, process_batch
+from dossier.pipeline import PipelineModels
+from dossier.scale.executor import run_pipeline
+from dossier.store.rows import PreparedBatch
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -72,9 +74,9 @@ class _Preloaded:
     def __init__(self, models: PipelineModels) -> None:
         self.models = models
 
-    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
+    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[PreparedBatch]:
         for batch in batches:
-            yield process_batch(batch, self.models)
+            yield run_pipeline(batch, self.models)
 
     def close(self) -> None:
         pass

@@ -31,7 +31,6 @@ from typing import Any, cast
 import duckdb
 import pyarrow as pa
 
-import dossier.clean
 from dossier.errors import DossierError, StoreError
 from dossier.fuse import refresh
 from dossier.ingest import iter_documents
@@ -46,14 +45,14 @@ from dossier.serve.search import TOP_K
 from dossier.settings import Settings
 from dossier.store import open_store
 from dossier.store.connection import transaction
+from dossier.store.rows import PreparedBatch, prepare_batch
 from dossier.store.writer import (
     DocMeta,
-    SiteLinesFn,
     WriteStats,
+    item_doc_id,
     known_doc_ids,
     load_site_lines,
-    result_doc_id,
-    write_batch,
+    write_prepared,
 )
 
 log = logging.getLogger(__name__)
@@ -198,12 +197,6 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _site_line_fn() -> SiteLinesFn | None:
-    # The clean stage provides `site_lines(article)`; without it no boilerplate is learnt.
-    fn = getattr(dossier.clean, "site_lines", None)
-    return fn if callable(fn) else None
-
-
 def build(
     inputs: Sequence[str | os.PathLike[str]],
     *,
@@ -307,7 +300,6 @@ def _run(
     write_seconds = float(settings.get("build.write_seconds", DEFAULT_WRITE_SECONDS))
     resolve_every = max(1, int(settings.get("build.resolve_every_docs", DEFAULT_RESOLVE_EVERY)))
     min_docs = int(settings.get("clean.site_line_min_docs", DEFAULT_SITE_LINE_MIN_DOCS))
-    site_fn = _site_line_fn()
     con = store.open(streaming=True)
     learnt = load_site_lines(con, min_docs)
     runner, owned = _make_executor(executor, settings, learnt)
@@ -361,8 +353,7 @@ def _run(
             if docs:
                 yield docs
 
-    held: list[Any] = []  # results returned by the executor, not yet written
-    held_batches = 0
+    held: list[PreparedBatch] = []  # results returned by the executor, not yet written
     held_since = 0.0
     unresolved = 0  # documents stored since entity resolution last ran
 
@@ -371,30 +362,31 @@ def _run(
         # entity resolution: a commit and an Arrow table per stored table cost the same
         # for 32 documents as for 128, so grouping divides them (memory stays bounded by
         # write_batches x batch_size results).
-        nonlocal totals, held_batches, unresolved
-        batch = held[:]
+        nonlocal totals, unresolved
+        batches = held[:]
         held.clear()
-        held_batches = 0
-        while pending:
-            batch.append(pending.popleft())
-        if not batch:
+        if pending:
+            batches.append(prepare_batch(list(pending)))
+            pending.clear()
+        items = [item for b in batches for item in b.items]
+        if not items:
             return
         meta = {}
-        for r in batch:
-            doc_id = result_doc_id(r)
+        for item in items:
+            doc_id = item_doc_id(item)
             if doc_id in in_flight:
                 meta[doc_id] = in_flight.pop(doc_id)
         with transaction(con), _out_of_memory(store, "storing documents"):
-            stats = write_batch(con, batch, meta=meta, site_lines=site_fn)
+            stats = write_prepared(con, batches, meta=meta)
             if stats.ok and unresolved + stats.ok >= resolve_every:
                 _store_step(lambda: canonicalize_pending(con, settings), "resolving entities", store)
                 unresolved = 0
             else:
                 unresolved += stats.ok
         totals = totals + stats
-        for r in batch:
-            if isinstance(r, InputFailure) and len(failures) < 20:
-                failures.append((r.error_class, r.message))
+        for item in items:
+            if isinstance(item, InputFailure) and len(failures) < 20:
+                failures.append((item.error_class, item.message))
         log.info("batch stored: %d ok, %d failed, %d skipped (%d documents stored so far)",
                  stats.ok, stats.failed, stats.skipped, totals.ok + totals.failed + totals.skipped)
         report_progress()
@@ -406,11 +398,10 @@ def _run(
         con.execute(f"SET threads = {stream_threads}")
     try:
         for results in runner.run(batches()):
-            if not held_batches:
+            if not held:
                 held_since = time.monotonic()
-            held.extend(results)
-            held_batches += 1
-            if held_batches >= write_batches or time.monotonic() - held_since >= write_seconds:
+            held.append(results)
+            if len(held) >= write_batches or time.monotonic() - held_since >= write_seconds:
                 write()
         write()  # what is held, and failures read after the last batch of documents
     finally:

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from dossier.ingest.records import RawDocument
-from dossier.pipeline import PipelineModels, StageResult, process_batch
+from dossier.pipeline import PipelineModels
+from dossier.scale.executor import run_pipeline
+from dossier.store.rows import PreparedBatch
 
 CITIES = ["Nairobi", "Lima", "Manila", "Accra", "Quito", "Hanoi", "Dakar", "Tunis", "Amman", "Baku",
           "Tbilisi", "Yerevan", "Kampala", "Lusaka", "Harare", "Maputo", "Luanda", "Windhoek", "Gaborone", "Bamako"]
@@ -64,11 +66,11 @@ class ModelsExecutor:
         self.batches = 0
         self.documents = 0
 
-    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
+    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[PreparedBatch]:
         for batch in batches:
             self.batches += 1
             self.documents += len(batch)
-            yield process_batch(batch, self.models)
+            yield run_pipeline(batch, self.models)
 
     def close(self) -> None:
         pass

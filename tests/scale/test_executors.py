@@ -8,13 +8,13 @@ import signal
 from pathlib import Path
 
 import psutil
+import pyarrow.compute as pc
 import pytest
 
-from dossier.extract.output import to_gold_record
-from dossier.extract.records import ArticleExtraction
 from dossier.ingest.records import InputFailure, RawDocument
 from dossier.scale import make_executor
 from dossier.scale.executor import SerialExecutor
+from dossier.store.rows import ITEM, PreparedBatch, PreparedDoc
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 
@@ -31,19 +31,27 @@ def _docs(copies: int = 1) -> list[RawDocument]:
     return docs
 
 
-def _fingerprint(results: list[ArticleExtraction | InputFailure]) -> list[str]:
+def _fingerprint(batches: list[PreparedBatch]) -> list[str]:
+    """One hash per document of every row prepared for it, whatever batch it was in."""
     out = []
-    for r in results:
-        if isinstance(r, ArticleExtraction):
-            out.append(hashlib.sha256(repr(sorted(to_gold_record(r).items())).encode()).hexdigest())
-        else:
-            out.append(f"failure:{r.doc_id}:{r.error_class}")
+    for batch in batches:
+        for i, item in enumerate(batch.items):
+            if isinstance(item, PreparedDoc):
+                rows = {name: table.filter(pc.equal(table[ITEM], i)).drop_columns([ITEM]).to_pylist()
+                        for name, table in sorted(batch.tables.items())}
+                out.append(hashlib.sha256(repr((item, rows)).encode()).hexdigest())
+            else:
+                out.append(f"failure:{item.doc_id}:{item.error_class}")
     return sorted(out)
+
+
+def _items(batches: list[PreparedBatch]) -> list[PreparedDoc | InputFailure]:
+    return [item for batch in batches for item in batch.items]
 
 
 def _run(executor, batches):  # type: ignore[no-untyped-def]
     try:
-        return [r for batch in executor.run(batches) for r in batch]
+        return list(executor.run(batches))
     finally:
         executor.close()
 
@@ -53,13 +61,14 @@ def test_executors_pool_matches_serial(settings) -> None:  # type: ignore[no-unt
     batches = [docs[i : i + 2] for i in range(0, len(docs), 2)]
     serial = _run(SerialExecutor(settings), batches)
     pool = make_executor(settings, workers=2)
-    pooled = [r for batch in pool.run(list(reversed(batches))) for r in batch]
+    pooled = list(pool.run(list(reversed(batches))))
     workers = [psutil.Process(p.pid) for p in pool._pool._pool]  # type: ignore[attr-defined]
     assert len(workers) == 2 and all(w.is_running() for w in workers)
     pool.close()
     # Closing stops and reaps every worker process (none left running or as a zombie).
     assert not any(psutil.pid_exists(w.pid) for w in workers)
-    assert len(serial) == len(docs)
+    assert len(_items(serial)) == len(docs)
+    assert all(isinstance(item, PreparedDoc) and item.events for item in _items(serial))
     assert _fingerprint(serial) == _fingerprint(pooled)
 
 
@@ -71,17 +80,17 @@ def test_executors_dask_local_survives_a_killed_worker(settings) -> None:  # typ
     worker_pids = executor.client.run(os.getpid)  # type: ignore[attr-defined]
     assert len(worker_pids) == 2
     victim = sorted(worker_pids.values())[0]
-    results = []
+    results: list[PreparedDoc | InputFailure] = []
     batches_out = executor.run(batches)
     try:
-        results.extend(next(batches_out))  # the first batch is back: the rest are queued or running
+        results.extend(next(batches_out).items)  # the first batch is back: the rest are queued or running
         os.kill(victim, signal.SIGKILL)
         for batch in batches_out:
-            results.extend(batch)
+            results.extend(batch.items)
     finally:
         executor.close()
     assert not psutil.pid_exists(victim)  # the kill landed while batches were still queued
-    done = [r.article.doc_id for r in results if isinstance(r, ArticleExtraction)]
+    done = [r.doc_id for r in results if isinstance(r, PreparedDoc)]
     failed = [r.doc_id for r in results if isinstance(r, InputFailure)]
     # Every document comes back exactly once: processed, or reported for a retry.
     assert sorted(done + failed) == sorted(d.doc_id for d in docs)

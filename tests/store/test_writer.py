@@ -13,7 +13,8 @@ from dossier.extract.records import ArticleExtraction, Event, Evidence, Figure, 
 from dossier.ingest.records import InputFailure
 from dossier.nlp.records import Entity, Mention, TimeExpression
 from dossier.store import open_store
-from dossier.store.writer import DocMeta, evidence_id, load_site_lines, write_batch
+from dossier.store.rows import evidence_id
+from dossier.store.writer import DocMeta, load_site_lines, write_batch
 
 RAW = (
     "Menu | World | Sport\n"

@@ -15,7 +15,7 @@ from dossier.extract.output import to_gold_record
 from dossier.extract.records import ArticleExtraction
 from dossier.ingest import iter_documents
 from dossier.ingest.records import InputFailure, RawDocument
-from dossier.scale.executor import SerialExecutor
+from dossier.pipeline import PipelineModels, load_models, process_batch
 from dossier.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,16 +51,14 @@ def extract_paths(paths: Sequence[Path], settings: Settings) -> Iterator[dict[st
     """
     size = int(settings.get("build.batch_size", DEFAULT_BATCH)) or DEFAULT_BATCH
     pending: list[InputFailure] = []
-    executor = SerialExecutor(settings)
-    try:
-        for results in executor.run(_batches(iter_inputs(paths, settings), size, pending)):
-            yield from pending
-            pending.clear()
-            for result in results:
-                if isinstance(result, ArticleExtraction):
-                    yield to_gold_record(result)
-                else:
-                    yield result
+    models: PipelineModels | None = None
+    for batch in _batches(iter_inputs(paths, settings), size, pending):
         yield from pending
-    finally:
-        executor.close()
+        pending.clear()
+        models = models or load_models(settings)
+        for result in process_batch(batch, models):
+            if isinstance(result, ArticleExtraction):
+                yield to_gold_record(result)
+            else:
+                yield result
+    yield from pending

@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from dossier.errors import DossierError
 from dossier.ingest.records import InputFailure, RawDocument
-from dossier.pipeline import StageResult
 from dossier.scale.executor import in_flight_per_worker
 from dossier.scale.worker import run_batch
 from dossier.settings import Settings
+from dossier.store.rows import PreparedBatch, prepare_batch
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class DaskExecutor:
         """The LocalCluster when one was started (tests kill its workers)."""
         return self._cluster
 
-    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
+    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[PreparedBatch]:
         """Yield each batch's results in submission order with a bounded number of tasks in flight."""
         # Passed with every task, not scattered: scattered data dies with the worker holding
         # it, and a killed worker must cost a retry, not the whole run.
@@ -87,22 +87,22 @@ class DaskExecutor:
         while pending:
             yield self._result(*pending.popleft())
 
-    def _result(self, docs: list[RawDocument], future: Any) -> list[StageResult]:
+    def _result(self, docs: list[RawDocument], future: Any) -> PreparedBatch:
         from concurrent.futures import CancelledError
 
         from distributed import KilledWorker
 
         try:
-            return list(future.result())
+            return cast(PreparedBatch, future.result())
         except (KilledWorker, CancelledError) as err:
             log.warning("a batch of %d documents killed its workers: %s", len(docs), err)
-            return [
+            return prepare_batch([
                 InputFailure(
                     d.source, d.name, d.doc_id, "worker", "WorkerDied",
                     f"{d.name}: the worker processing it died repeatedly; run the build again to retry it",
                 )
                 for d in docs
-            ]
+            ])
 
     def close(self) -> None:
         """Close the client and any LocalCluster started for this run."""

@@ -1,8 +1,9 @@
 """How batches of documents reach the pipeline: the executor protocol and the in-process one.
 
 The build driver streams batches of `RawDocument` to an executor and gets back, per batch,
-the pipeline's results in input order. Executors differ only in where `process_batch` runs
-(this process, a process pool, Dask workers); they never touch the store.
+the pipeline's results in input order as the store's rows (`run_pipeline`). Executors
+differ only in where that runs (this process, a process pool, Dask workers); they never
+touch the store.
 """
 
 from __future__ import annotations
@@ -10,9 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
+from dossier.clean import site_lines
 from dossier.ingest.records import RawDocument
-from dossier.pipeline import PipelineModels, StageResult, load_models, process_batch
+from dossier.pipeline import PipelineModels, load_models, process_batch
 from dossier.settings import Settings
+from dossier.store.rows import PreparedBatch, prepare_batch
+
+
+def run_pipeline(batch: Sequence[RawDocument], models: PipelineModels) -> PreparedBatch:
+    """Run the pipeline over `batch` and return its results as the store's rows.
+
+    The rows are built here, where the pipeline ran, and not by the build driver: the
+    driver is the one serial part of a parallel build (docs/scale.md).
+    """
+    return prepare_batch(process_batch(batch, models), site_lines=site_lines)
 
 
 def in_flight_per_worker(settings: Settings) -> int:
@@ -23,8 +35,8 @@ def in_flight_per_worker(settings: Settings) -> int:
 class BatchExecutor(Protocol):
     """Runs `process_batch` over a stream of batches."""
 
-    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
-        """Yield one result list per batch (results in input order within a batch).
+    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[PreparedBatch]:
+        """Yield each batch's results as prepared rows (`run_pipeline`), in input order within a batch.
 
         Batches may come back in any order; each result carries its doc_id.
         """
@@ -43,12 +55,12 @@ class SerialExecutor:
         self.site_lines = site_lines
         self._models: PipelineModels | None = None
 
-    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
+    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[PreparedBatch]:
         """Yield the results of each batch in turn."""
         for batch in batches:
             if self._models is None:
                 self._models = load_models(self.settings, site_lines=self.site_lines)
-            yield process_batch(batch, self._models)
+            yield run_pipeline(batch, self._models)
 
     def close(self) -> None:
         """Drop the loaded models."""

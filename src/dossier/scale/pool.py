@@ -13,10 +13,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 
 from dossier.ingest.records import RawDocument
-from dossier.pipeline import StageResult
 from dossier.scale.executor import in_flight_per_worker
 from dossier.scale.worker import run_batch
 from dossier.settings import Settings
+from dossier.store.rows import PreparedBatch
 
 
 class PoolExecutor:
@@ -46,10 +46,10 @@ class PoolExecutor:
             self._pool = self._ctx.Pool(self.workers, maxtasksperchild=self._max_tasks)
         return self._pool
 
-    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[list[StageResult]]:
+    def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[PreparedBatch]:
         """Yield each batch's results in submission order, keeping a few batches per worker in flight."""
         pool = self._ensure_pool()
-        in_flight: deque[AsyncResult[list[StageResult]]] = deque()
+        in_flight: deque[AsyncResult[PreparedBatch]] = deque()
         limit = self.in_flight_per_worker * self.workers
         for batch in batches:
             in_flight.append(pool.apply_async(run_batch, (list(batch), self.settings, self.site_lines)))

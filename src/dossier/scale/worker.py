@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dossier.ingest.records import RawDocument
-from dossier.pipeline import PipelineModels, StageResult, load_models, process_batch
+from dossier.pipeline import PipelineModels, load_models
+from dossier.scale.executor import run_pipeline
 from dossier.settings import Settings
+from dossier.store.rows import PreparedBatch
 
 
 @dataclass(slots=True)
@@ -42,7 +44,7 @@ def run_batch(
     batch: Sequence[RawDocument],
     settings: Settings,
     site_lines: dict[str, frozenset[str]] | None = None,
-) -> list[StageResult]:
+) -> PreparedBatch:
     """Process one batch in this worker, loading (or recycling) the models as needed."""
     key = _fingerprint(settings, site_lines)
     recycle_after = int(settings.get("scale.recycle_after_docs", 0) or 0)
@@ -51,6 +53,6 @@ def run_batch(
         _LOADED.clear()
         loaded = _Loaded(key, load_models(settings, site_lines=site_lines))
         _LOADED[key] = loaded
-    results = process_batch(batch, loaded.models)
+    results = run_pipeline(batch, loaded.models)
     loaded.docs_done += len(batch)
     return results

@@ -1,12 +1,8 @@
-"""The store writer: one batch of pipeline results into DuckDB, in one transaction.
+"""The store writer: batches of pipeline results into DuckDB, in one transaction.
 
-Rows are gathered per table into Arrow tables and inserted in bulk. Ids are
-deterministic, so the same document always gives the same rows:
-
-- evidence:     "ev_" + SHA-256(doc_id, raw and body offsets)[:32]
-- doc_entities: doc_id + ":" + entity key ("e0", ...)
-- events:       doc_id + ":ev" + ordinal; figures ":fig" + ordinal; quotes ":q" + ordinal;
-  timexes ":t" + ordinal
+The rows come prepared (`dossier.store.rows`, built by the worker that ran the pipeline,
+or here by `write_batch`); the writer passes over documents already stored, numbers
+versions, fills the columns only the driver knows and inserts each table's rows in bulk.
 
 A document already in the store is never written again (the batch skips it), so a batch
 replayed after a crash adds nothing twice. A document whose source is already stored
@@ -15,88 +11,38 @@ with other bytes is a new version: `version` = previous + 1, `supersedes` = prev
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from dossier.clean.records import CleanArticle
 from dossier.errors import StoreError
-from dossier.extract.records import ArticleExtraction, Evidence, Participant
+from dossier.extract.records import ArticleExtraction
+from dossier.ingest.records import InputFailure
 from dossier.pipeline import StageResult
 from dossier.store.connection import arrow_stream, transaction
+from dossier.store.rows import (
+    DRIVER_COLUMNS,
+    ITEM,
+    TABLES,
+    PreparedBatch,
+    PreparedDoc,
+    Rows,
+    SiteLinesFn,
+    prepare_batch,
+)
 
 log = logging.getLogger(__name__)
-
-# `dossier.clean.site_lines`: an article's site key and its normalised raw lines.
-SiteLinesFn = Callable[[CleanArticle], tuple[str | None, frozenset[str]]]
 
 # Distinct stories kept per learnt line: enough to tell "in N different articles" for any
 # site_line_min_docs up to this.
 MAX_STORIES = 16
-
-
-def story_key(title: str | None, body: str) -> int:
-    """A stable 64-bit key of an article's story: its normalised title, else its first paragraph."""
-    text = " ".join((title or "").lower().split()) or " ".join(body.split("\n\n", 1)[0].lower().split())
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
-
-
-_S = pa.string()
-_LIST = pa.list_(pa.string())
-_I32 = pa.int32()
-_I64 = pa.int64()
-_F64 = pa.float64()
-_B = pa.bool_()
-_D = pa.date32()
-
-# Column types of every table the writer fills (the column order is the insert order).
-TABLES: dict[str, dict[str, pa.DataType]] = {
-    "documents": {
-        "doc_id": _S, "source": _S, "name": _S, "version": _I32, "supersedes": _S, "status": _S, "stage": _S,
-        "error_class": _S, "error_message": _S, "media_type": _S, "encoding": _S, "byte_size": _I64, "url": _S,
-        "raw": _S, "body": _S, "title": _S, "outlet": _S, "site_name": _S, "wire": _S, "authors": _LIST,
-        "credits": _LIST, "language": _S, "published_date": _D, "published_precision": _S,
-        "published_basis": _S, "boilerplate": _LIST, "hints": _S,
-    },
-    "failures": {
-        "source": _S, "name": _S, "doc_id": _S, "stage": _S, "status": _S, "error_class": _S, "message": _S,
-    },
-    "evidence": {
-        "evidence_id": _S, "doc_id": _S, "start": _I32, "end": _I32, "body_start": _I32, "body_end": _I32,
-        "text": _S,
-    },
-    "doc_entities": {
-        "doc_entity_id": _S, "doc_id": _S, "key": _S, "name": _S, "type": _S, "country": _S, "sector": _S,
-        "aliases": _LIST, "roles": _LIST, "dictionary_id": _S,
-    },
-    "mentions": {"doc_id": _S, "doc_entity_id": _S, "kind": _S, "evidence_id": _S},
-    "timexes": {
-        "timex_id": _S, "doc_id": _S, "text": _S, "date": _D, "precision": _S, "rule": _S, "evidence_id": _S,
-    },
-    "events": {
-        "event_id": _S, "doc_id": _S, "type": _S, "mode": _S, "date": _D, "precision": _S, "place": _S,
-        "negated": _B, "source": _S, "trigger": _S, "pattern": _S, "date_rule": _S, "evidence_id": _S,
-    },
-    "event_participants": {
-        "event_id": _S, "role": _S, "position": _I32, "name": _S, "doc_entity_id": _S,
-    },
-    "event_evidence": {"event_id": _S, "position": _I32, "evidence_id": _S},
-    "figures": {
-        "figure_id": _S, "doc_id": _S, "value": _F64, "qualifier": _S, "unit": _S, "category": _S, "subject": _S,
-        "source": _S, "as_of": _D, "as_of_precision": _S, "surface": _S, "evidence_id": _S,
-    },
-    "quotes": {
-        "quote_id": _S, "doc_id": _S, "speaker": _S, "speaker_doc_entity_id": _S, "target": _S,
-        "target_doc_entity_id": _S, "stance": _S, "text": _S, "direct": _B, "evidence_id": _S,
-    },
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,133 +88,6 @@ def result_doc_id(result: StageResult) -> str:
     return hashlib.sha256(f"missing:{result.source}".encode()).hexdigest()
 
 
-def result_source(result: StageResult) -> str:
-    """Return the source (path or URL) a pipeline result came from."""
-    return result.article.source if isinstance(result, ArticleExtraction) else result.source
-
-
-def evidence_id(doc_id: str, start: int, end: int, body_start: int, body_end: int) -> str:
-    """Return the deterministic id of a span of one document."""
-    key = f"{doc_id}:{start}:{end}:{body_start}:{body_end}"
-    return "ev_" + hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-def _date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        log.warning("not an ISO date, stored as null: %r", value)
-        return None
-
-
-class _Rows:
-    """Column lists per table for one batch."""
-
-    def __init__(self) -> None:
-        self.cols: dict[str, dict[str, list[Any]]] = {t: {c: [] for c in cols} for t, cols in TABLES.items()}
-        self.evidence_ids: set[str] = set()
-        self.dropped = 0  # facts whose evidence text is not in the body, for the current article
-
-    def add(self, table: str, **values: Any) -> None:
-        cols = self.cols[table]
-        unknown = values.keys() - cols.keys()
-        if unknown:  # a typo here would silently store nulls
-            raise AssertionError(f"{table}: unknown columns {sorted(unknown)}")
-        for name in cols:
-            cols[name].append(values.get(name))
-
-    def evidence(self, ev: Evidence, body: str) -> str | None:
-        """Add an evidence row; return its id, or None when the text is not at its place in the body."""
-        if body[ev.body_start:ev.body_end] != ev.text or ev.body_end < ev.body_start:
-            self.dropped += 1
-            return None
-        start, end = max(0, ev.start), max(0, ev.end)
-        if end < start:
-            # A body span in a gap of the offset map (text made by unescaping or joining)
-            # maps to (next segment start, previous segment end): the raw markup between
-            # those two points is what renders as the text.
-            start, end = end, start
-        eid = evidence_id(ev.doc_id, start, end, ev.body_start, ev.body_end)
-        if eid not in self.evidence_ids:
-            self.evidence_ids.add(eid)
-            self.add("evidence", evidence_id=eid, doc_id=ev.doc_id, start=start, end=end,
-                     body_start=ev.body_start, body_end=ev.body_end, text=ev.text)
-        return eid
-
-    def body_span(self, article: CleanArticle, body_start: int, body_end: int) -> str | None:
-        start, end = article.offsets.to_raw(body_start, body_end)
-        ev = Evidence(article.doc_id, start, end, body_start, body_end, article.body[body_start:body_end])
-        return self.evidence(ev, article.body)
-
-
-def _participant_id(doc_id: str, p: Participant) -> str | None:
-    return f"{doc_id}:{p.entity_key}" if p.entity_key else None
-
-
-def _add_extraction(rows: _Rows, ex: ArticleExtraction) -> tuple[int, int, int, int]:
-    """Add the fact rows of one article; return counts of entities, events, figures, quotes."""
-    art = ex.article
-    doc_id, body = art.doc_id, art.body
-    rows.dropped = 0
-    for ent in ex.entities:
-        rows.add("doc_entities", doc_entity_id=f"{doc_id}:{ent.key}", doc_id=doc_id, key=ent.key, name=ent.name,
-                 type=ent.type, country=ent.country, sector=ent.sector, aliases=list(ent.aliases),
-                 roles=list(ent.roles), dictionary_id=ent.dictionary_id)
-    for m in ex.mentions:
-        eid = rows.body_span(art, m.start, m.end)
-        if eid is not None:
-            rows.add("mentions", doc_id=doc_id, doc_entity_id=f"{doc_id}:{m.entity_key}", kind=m.kind, evidence_id=eid)
-    for i, tx in enumerate(ex.timexes):
-        eid = rows.body_span(art, tx.start, tx.end)
-        if eid is not None:
-            rows.add("timexes", timex_id=f"{doc_id}:t{i}", doc_id=doc_id, text=tx.text, date=_date(tx.date),
-                     precision=tx.precision, rule=tx.rule, evidence_id=eid)
-    n_events = 0
-    for i, ev in enumerate(ex.events):
-        found = [rows.evidence(x, body) for x in ev.evidence]
-        if not found or found[0] is None:
-            continue  # the main sentence is not verbatim in the body: the event is not stored
-        ids = [e for e in found if e is not None]
-        event_id = f"{doc_id}:ev{i}"
-        n_events += 1
-        rows.add("events", event_id=event_id, doc_id=doc_id, type=ev.type, mode=ev.mode, date=_date(ev.date),
-                 precision=ev.precision, place=ev.place, negated=ev.negated, source=ev.source, trigger=ev.trigger,
-                 pattern=ev.pattern, date_rule=ev.date_rule, evidence_id=ids[0])
-        for pos, eid in enumerate(ids):
-            rows.add("event_evidence", event_id=event_id, position=pos, evidence_id=eid)
-        for role, parts in (("actor", ev.actors), ("target", ev.targets)):
-            for pos, p in enumerate(parts):
-                rows.add("event_participants", event_id=event_id, role=role, position=pos, name=p.name,
-                         doc_entity_id=_participant_id(doc_id, p))
-    n_figures = 0
-    for i, fig in enumerate(ex.figures):
-        eid = rows.evidence(fig.evidence, body)
-        if eid is None:
-            continue
-        n_figures += 1
-        rows.add("figures", figure_id=f"{doc_id}:fig{i}", doc_id=doc_id, value=float(fig.value),
-                 qualifier=fig.qualifier, unit=fig.unit, category=fig.category, subject=fig.subject, source=fig.source,
-                 as_of=_date(fig.as_of), as_of_precision=fig.as_of_precision, surface=fig.surface, evidence_id=eid)
-    n_quotes = 0
-    for i, q in enumerate(ex.quotes):
-        eid = rows.evidence(q.evidence, body)
-        if eid is None:
-            continue
-        n_quotes += 1
-        rows.add("quotes", quote_id=f"{doc_id}:q{i}", doc_id=doc_id, speaker=q.speaker.name,
-                 speaker_doc_entity_id=_participant_id(doc_id, q.speaker),
-                 target=q.target.name if q.target else None,
-                 target_doc_entity_id=_participant_id(doc_id, q.target) if q.target else None,
-                 stance=q.stance, text=q.text, direct=q.direct, evidence_id=eid)
-    if rows.dropped:
-        # Nothing is stored without verbatim support; the stage that made these is at fault.
-        log.warning("%s: %d extracted items dropped: their evidence text is not in the body at the given offsets",
-                    art.name, rows.dropped)
-    return len(ex.entities), n_events, n_figures, n_quotes
-
-
 def _known(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> set[str]:
     if not doc_ids:
         return set()
@@ -304,93 +123,159 @@ def write_batch(
     meta: Mapping[str, DocMeta] | None = None,
     site_lines: SiteLinesFn | None = None,
 ) -> WriteStats:
-    """Store one batch of pipeline results in a single transaction; return what was added.
+    """Store one batch of pipeline results, preparing their rows here (see `write_prepared`).
+
+    `site_lines` (the clean stage's per-site line function) feeds the learnt boilerplate
+    counts.
+    """
+    return write_prepared(con, [prepare_batch(results, site_lines=site_lines)], meta=meta)
+
+
+def write_prepared(
+    con: duckdb.DuckDBPyConnection,
+    batches: Sequence[PreparedBatch],
+    *,
+    meta: Mapping[str, DocMeta] | None = None,
+) -> WriteStats:
+    """Store prepared batches in a single transaction; return what was added.
 
     When the caller holds an open transaction the rows join it (the caller commits, and a
     failure rolls the whole transaction back).
 
-    Results for documents already stored (or repeated in the batch) are passed over.
+    Results for documents already stored (or repeated in the batches) are passed over.
     A failure becomes a `failures` row and a `documents` row with status failed or
-    skipped. `site_lines` (the clean stage's per-site line function) feeds the learnt
-    boilerplate counts. Raises StoreError when the transaction fails; nothing of the
-    batch is then stored.
+    skipped. `meta` holds what the driver read of each document (its encoding and size,
+    and the raw text a failure lacks). Raises StoreError when the transaction fails;
+    nothing of the batches is then stored.
     """
     meta = meta or {}
-    fresh: dict[str, StageResult] = {}
-    for result in results:
-        fresh.setdefault(result_doc_id(result), result)
-    known = _known(con, list(fresh))
-    todo = [(d, r) for d, r in fresh.items() if d not in known]
-    already = len(results) - len(todo)
-    latest = _latest_versions(con, sorted({result_source(r) for _, r in todo}))
-    rows = _Rows()
+    first: dict[str, tuple[int, int]] = {}  # doc_id -> (batch, item) of its first result
+    for b, batch in enumerate(batches):
+        for i, item in enumerate(batch.items):
+            first.setdefault(item_doc_id(item), (b, i))
+    known = _known(con, list(first))
+    todo = [(doc_id, batches[b].items[i], b, i) for doc_id, (b, i) in first.items() if doc_id not in known]
+    already = sum(len(batch.items) for batch in batches) - len(todo)
+    latest = _latest_versions(con, sorted({item.source for _, item, _, _ in todo}))
+    plan = _Plan(keep=[set() for _ in batches])
     ok = failed = skipped = new_versions = n_ent = n_ev = n_fig = n_q = 0
-    site_pairs: list[tuple[str, str, int]] = []
-    for doc_id, result in todo:
-        source = result_source(result)
+    for doc_id, item, b, i in todo:
         version, supersedes = 1, None
-        if source in latest:
-            prev_version, supersedes = latest[source]
+        if item.source in latest:
+            prev_version, supersedes = latest[item.source]
             version = prev_version + 1
             new_versions += 1
-        latest[source] = (version, doc_id)
+        latest[item.source] = (version, doc_id)
         m = meta.get(doc_id, DocMeta())
-        if isinstance(result, ArticleExtraction):
+        if isinstance(item, PreparedDoc):
             ok += 1
-            art = result.article
-            rows.add("documents", doc_id=doc_id, source=source, name=art.name, version=version,
-                     supersedes=supersedes, status="ok", media_type=art.media_type, encoding=m.encoding,
-                     byte_size=m.byte_size, url=art.url or m.url, raw=art.raw, body=art.body, title=art.title,
-                     outlet=art.outlet, site_name=art.site_name, wire=art.wire, authors=list(art.authors),
-                     credits=list(art.credits), language=art.language, published_date=_date(art.published.date),
-                     published_precision=art.published.precision, published_basis=art.published.basis,
-                     boilerplate=list(art.boilerplate), hints=json.dumps(dict(art.hints or m.hints), sort_keys=True))
-            counts = _add_extraction(rows, result)
-            n_ent, n_ev, n_fig, n_q = n_ent + counts[0], n_ev + counts[1], n_fig + counts[2], n_q + counts[3]
-            if site_lines is not None:
-                site, lines = site_lines(art)
-                if site:
-                    story = story_key(art.title, art.body)
-                    site_pairs.extend((site, line, story) for line in lines)
+            n_ent, n_ev, n_fig, n_q = n_ent + item.entities, n_ev + item.events, n_fig + item.figures, n_q + item.quotes
+            plan.keep[b].add(i)
+            plan.order.append(_position(b, i))
+            for name, value in zip(_FILLED, (version, supersedes, m.encoding, m.byte_size, m.url,
+                                             json.dumps(dict(m.hints), sort_keys=True)), strict=True):
+                plan.filled[name].append(value)
+            continue
+        if item.status == "skipped":
+            skipped += 1
         else:
-            if result.status == "skipped":
-                skipped += 1
-            else:
-                failed += 1
-            rows.add("failures", source=source, name=result.name, doc_id=doc_id, stage=result.stage,
-                     status=result.status, error_class=result.error_class, message=result.message)
-            if result.stage in RETRYABLE_STAGES:
-                continue  # not processed: no documents row, so the next build retries it
-            rows.add("documents", doc_id=doc_id, source=source, name=result.name, version=version,
-                     supersedes=supersedes, status=result.status, stage=result.stage,
-                     error_class=result.error_class, error_message=result.message, media_type=m.media_type,
-                     encoding=m.encoding, byte_size=result.byte_size if result.byte_size is not None else m.byte_size,
-                     url=m.url, raw=m.raw, hints=json.dumps(dict(m.hints), sort_keys=True) if m.hints else None)
+            failed += 1
+        plan.failures.item = _position(b, i)
+        plan.failures.add("failures", source=item.source, name=item.name, doc_id=doc_id, stage=item.stage,
+                          status=item.status, error_class=item.error_class, message=item.message)
+        if item.stage in RETRYABLE_STAGES:
+            continue  # not processed: no documents row, so the next build retries it
+        plan.failures.add("documents", doc_id=doc_id, source=item.source, name=item.name, version=version,
+                          supersedes=supersedes, status=item.status, stage=item.stage,
+                          error_class=item.error_class, error_message=item.message, media_type=m.media_type,
+                          encoding=m.encoding, byte_size=item.byte_size if item.byte_size is not None else m.byte_size,
+                          url=m.url, raw=m.raw, hints=json.dumps(dict(m.hints), sort_keys=True) if m.hints else None)
     stats = WriteStats(ok, failed, skipped, already, new_versions, n_ent, n_ev, n_fig, n_q)
-    if not todo:
-        return stats
-    _commit(con, rows, site_pairs)
+    if todo:
+        _commit(con, batches, plan)
     return stats
 
 
-def _commit(con: duckdb.DuckDBPyConnection, rows: _Rows, site_pairs: list[tuple[str, str, int]]) -> None:
+# The documents columns the driver fills for a prepared extraction (url and hints where
+# the article has none), in `_Plan.filled` order.
+_FILLED = (*DRIVER_COLUMNS, "url", "hints")
+_TYPES = TABLES["documents"]
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What a write stores of its prepared batches."""
+
+    keep: list[set[int]]  # per batch, the items whose rows are stored
+    order: list[int] = field(default_factory=list)  # the kept extractions' positions, in order
+    filled: dict[str, list[Any]] = field(default_factory=lambda: {name: [] for name in _FILLED})
+    failures: Rows = field(default_factory=Rows)  # the failures' rows, `_item` = their position
+
+
+def _position(batch: int, item: int) -> int:
+    """A result's place in the write, for keeping the documents rows in input order."""
+    return (batch << 32) | item
+
+
+def item_doc_id(item: PreparedDoc | InputFailure) -> str:
+    """Return the document id of a prepared batch's item."""
+    return item.doc_id if isinstance(item, PreparedDoc) else result_doc_id(item)
+
+
+def _kept(batches: Sequence[PreparedBatch], plan: _Plan, table: str) -> list[pa.Table]:
+    """The stored rows of `table` in each prepared batch (site lines: table "site_lines")."""
+    parts = []
+    for b, batch in enumerate(batches):
+        rows = batch.site_lines if table == "site_lines" else batch.tables.get(table)
+        if rows is None:
+            continue
+        extractions = sum(1 for item in batch.items if isinstance(item, PreparedDoc))
+        if len(plan.keep[b]) < extractions:  # some were stored already, or repeated
+            rows = rows.filter(pc.is_in(rows[ITEM], pa.array(sorted(plan.keep[b]), pa.int64())))
+        parts.append(rows)
+    return parts
+
+
+def _documents(batches: Sequence[PreparedBatch], plan: _Plan, failures: pa.Table | None) -> pa.Table | None:
+    """The documents rows: the kept extractions' with the driver's columns filled, and the
+    failures', in input order."""
+    parts = _kept(batches, plan, "documents")
+    if parts:
+        docs = pa.concat_tables(parts)
+        for name in _FILLED:
+            values = pa.array(plan.filled[name], type=_TYPES[name])
+            if name in ("url", "hints"):
+                values = pc.coalesce(docs[name], values)
+            docs = docs.set_column(docs.schema.get_field_index(name), name, values)
+        parts = [docs.set_column(docs.schema.get_field_index(ITEM), ITEM, pa.array(plan.order, pa.int64()))]
+    if failures is not None:
+        parts.append(failures)
+    if not parts:
+        return None
+    table = pa.concat_tables(parts)
+    return table.take(pc.sort_indices(table[ITEM]))
+
+
+def _commit(con: duckdb.DuckDBPyConnection, batches: Sequence[PreparedBatch], plan: _Plan) -> None:
     # Inside the caller's transaction (the driver groups several batches and their entity
-    # resolution in one) the caller commits; otherwise this batch is its own transaction.
+    # resolution in one) the caller commits; otherwise this write is its own transaction.
+    failures = plan.failures.tables()
     try:
         with transaction(con):
-            for table, cols in rows.cols.items():
-                if not next(iter(cols.values())):
+            for table, types in TABLES.items():
+                if table == "documents":
+                    rows = _documents(batches, plan, failures.get(table))
+                else:
+                    parts = _kept(batches, plan, table) + ([failures[table]] if table in failures else [])
+                    rows = pa.concat_tables(parts) if parts else None
+                if rows is None or not rows.num_rows:
                     continue
-                types = TABLES[table]
-                arrow = pa.table({c: pa.array(cols[c], type=types[c]) for c in types})
                 names = ", ".join(f'"{c}"' for c in types)
-                with arrow_stream(con, "_batch", arrow):
+                with arrow_stream(con, "_batch", rows):
                     con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _batch")
-            if site_pairs:
-                pairs = pa.table({"site": pa.array([s for s, _, _ in site_pairs], _S),
-                                  "line_norm": pa.array([x for _, x, _ in site_pairs], _S),
-                                  "story": pa.array([k for _, _, k in site_pairs], pa.uint64())})
-                with arrow_stream(con, "_site_lines", pairs):
+            sites = _kept(batches, plan, "site_lines")
+            if sites:
+                with arrow_stream(con, "_site_lines", pa.concat_tables(sites)):
                     con.execute(
                         "INSERT INTO site_lines SELECT site, line_norm, count(*), "
                         f"list(DISTINCT story)[1:{MAX_STORIES}] FROM _site_lines GROUP BY site, line_norm "
