@@ -2,15 +2,16 @@
 
 The driver is the only writer of the store. It streams documents from ingest, drops
 those already stored (by content hash) before they reach the executor, groups the rest
-into batches, and writes the returned results in transactions of up to
-`build.write_batches` batches (or whatever came back within `build.write_seconds`); it
-keeps nothing but the documents in flight and held, so its memory does not grow with the
-corpus. Every `build.resolve_every_docs` stored documents (and at the end) it runs
-`resolve.canonicalize_pending` inside the write's transaction, and at the end (only when
-something was written since the last refresh) the search indexes, `fuse.refresh` and the
-server's indexes; all must be safe to run again. A build killed at any point loses at
-most the batches in flight or held; started again, it skips what was committed and
-finishes the rest, each document stored once.
+into batches, and writes the returned results (the store's rows, prepared where the
+pipeline ran) in transactions of up to `build.write_batches` batches (or whatever came
+back within `build.write_seconds`); it keeps nothing but the documents in flight and
+held, so its memory does not grow with the corpus. Every `build.resolve_every_docs`
+stored documents (and at the end) it runs `resolve.canonicalize_pending` inside the
+write's transaction, and at the end (only when something was written since the last
+refresh) the search indexes, `fuse.refresh` and the server's indexes; all must be safe
+to run again. A build killed at any point loses at most the batches in flight or held;
+started again, it skips what was committed and finishes the rest, each document stored
+once.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import pickle
 from pathlib import Path
 
 import duckdb
@@ -13,8 +15,8 @@ from dossier.extract.records import ArticleExtraction, Event, Evidence, Figure, 
 from dossier.ingest.records import InputFailure
 from dossier.nlp.records import Entity, Mention, TimeExpression
 from dossier.store import open_store
-from dossier.store.rows import evidence_id
-from dossier.store.writer import DocMeta, load_site_lines, write_batch
+from dossier.store.rows import ITEM, evidence_id, prepare_batch
+from dossier.store.writer import DocMeta, load_site_lines, write_batch, write_prepared
 
 RAW = (
     "Menu | World | Sport\n"
@@ -213,3 +215,29 @@ def test_writer_keeps_a_fact_whose_raw_span_falls_in_an_offset_gap(con: duckdb.D
     assert write_batch(con, [ex]).figures == 1
     assert con.execute(
         "SELECT e.start, e.\"end\" FROM figures JOIN evidence e USING (evidence_id)").fetchone() == (ev.start, ev.end)
+
+
+def test_writer_stores_prepared_batches_once_each_in_input_order(con: duckdb.DuckDBPyConnection) -> None:
+    # What a worker returns crosses a process boundary: pickled, as the pool and Dask send it.
+    a = extraction()
+    b = extraction(RAW + "Later.\n", source="/corpus/later.txt", title="Later story")
+    b = dataclasses.replace(b, article=dataclasses.replace(b.article, hints={}, url=None))
+    bad = InputFailure("/corpus/es.txt", "es.txt", "abcd", "clean", "SkippedInput", "es.txt: Spanish; skipped",
+                       "skipped")
+    first = pickle.loads(pickle.dumps(prepare_batch([a, bad], site_lines=_menu_and_id_lines)))
+    second = pickle.loads(pickle.dumps(prepare_batch([b, a], site_lines=_menu_and_id_lines)))  # `a` again
+    assert first.tables["events"][ITEM].to_pylist() == [0]
+    meta = {b.article.doc_id: DocMeta("text", "latin-1", 99, url="https://example.org/later", hints={"k": "v"}),
+            "abcd": DocMeta("text", "utf-8", 4, raw="Hola")}
+    stats = write_prepared(con, [first, second], meta=meta)
+    assert (stats.ok, stats.skipped, stats.already_stored, stats.events) == (2, 1, 1, 2)
+    assert con.execute("SELECT doc_id, status, encoding, byte_size, url, hints, raw IS NOT NULL FROM documents "
+                       "ORDER BY rowid").fetchall() == [
+        (a.article.doc_id, "ok", None, None, None, '{"title": "Rescuers reach flooded villages"}', True),
+        ("abcd", "skipped", "utf-8", 4, None, None, True),
+        (b.article.doc_id, "ok", "latin-1", 99, "https://example.org/later", '{"k": "v"}', True)]
+    assert counts(con) | {"documents": 0, "failures": 0} == {
+        "documents": 0, "failures": 0, "evidence": 12, "doc_entities": 4, "mentions": 4, "timexes": 2, "events": 2,
+        "event_participants": 4, "event_evidence": 2, "figures": 2, "quotes": 2}
+    # The repeated document's lines are counted once: two documents, one line each.
+    assert con.execute("SELECT doc_count FROM site_lines WHERE line_norm = 'menu | world | sport'").fetchone() == (2,)

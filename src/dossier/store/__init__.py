@@ -2,7 +2,8 @@
 touches the database.
 
 Entry points: `open_store(path)` (creates and migrates), `open_store(path, read_only=True)`,
-`load_fts(con)`.
+`load_fts(con)`; `rows.prepare_batch(results)` (no DuckDB: workers run it) and
+`writer.write_prepared(con, batches)`.
 """
 
 from __future__ import annotations
