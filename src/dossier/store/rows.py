@@ -101,6 +101,14 @@ TABLES: dict[str, dict[str, pa.DataType]] = {
 _COLUMNS = {table: cols.keys() for table, cols in TABLES.items()}
 _ROW_TYPES = {table: pa.struct([*(pa.field(c, t) for c, t in cols.items()), pa.field(ITEM, _I64)])
               for table, cols in TABLES.items()}
+_SITE_LINE = pa.struct([pa.field("site", _S), pa.field("line_norm", _S), pa.field("story", pa.uint64()),
+                        pa.field(ITEM, _I64)])
+
+
+def _arrow(rows: list[dict[str, Any]], row_type: pa.StructType) -> pa.Table:
+    # A row is kept as a dict and the table converted in one call: appending each value to
+    # a column list cost the workers 3 µs a row.
+    return pa.Table.from_struct_array(pa.array(rows, type=row_type))
 
 # The documents columns a prepared batch leaves empty: the driver alone knows the stored
 # versions and the input's encoding and size (`url` and `hints` it fills when the article
@@ -170,10 +178,7 @@ class Rows:
 
     def tables(self) -> dict[str, pa.Table]:
         """The non-empty tables as Arrow, typed as the store's columns (plus `_item`)."""
-        # A row is kept as its keyword dict and the table converted in one call: appending
-        # each value to a column list cost the workers 3 µs a row.
-        return {table: pa.Table.from_struct_array(pa.array(rows, type=_ROW_TYPES[table]))
-                for table, rows in self.rows.items() if rows}
+        return {table: _arrow(rows, _ROW_TYPES[table]) for table, rows in self.rows.items() if rows}
 
     def evidence(self, ev: Evidence, body: str) -> str | None:
         """Add an evidence row; return its id, or None when the text is not at its place in the body."""
@@ -265,8 +270,6 @@ def _add_extraction(rows: Rows, ex: ArticleExtraction) -> tuple[int, int, int, i
     return len(ex.entities), n_events, n_figures, n_quotes
 
 
-
-
 def prepare_batch(results: Sequence[StageResult], *, site_lines: SiteLinesFn | None = None) -> PreparedBatch:
     """Return the rows of `results` (extractions; failures are passed through as items).
 
@@ -275,10 +278,7 @@ def prepare_batch(results: Sequence[StageResult], *, site_lines: SiteLinesFn | N
     """
     rows = Rows()
     items: list[PreparedDoc | InputFailure] = []
-    sites: list[str] = []
-    lines: list[str] = []
-    stories: list[int] = []
-    owners: list[int] = []
+    site_rows: list[dict[str, Any]] = []
     for i, result in enumerate(results):
         rows.item = i
         if not isinstance(result, ArticleExtraction):
@@ -296,11 +296,5 @@ def prepare_batch(results: Sequence[StageResult], *, site_lines: SiteLinesFn | N
         site, site_doc_lines = site_lines(art) if site_lines is not None else (None, frozenset())
         if site:
             story = story_key(art.title, art.body)
-            for line in site_doc_lines:
-                sites.append(site)
-                lines.append(line)
-                stories.append(story)
-                owners.append(i)
-    site_table = pa.table({"site": pa.array(sites, _S), "line_norm": pa.array(lines, _S),
-                           "story": pa.array(stories, pa.uint64()), ITEM: pa.array(owners, _I64)}) if sites else None
-    return PreparedBatch(items, rows.tables(), site_table)
+            site_rows.extend({"site": site, "line_norm": line, "story": story, ITEM: i} for line in site_doc_lines)
+    return PreparedBatch(items, rows.tables(), _arrow(site_rows, _SITE_LINE) if site_rows else None)

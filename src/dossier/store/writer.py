@@ -171,7 +171,6 @@ def write_prepared(
             ok += 1
             n_ent, n_ev, n_fig, n_q = n_ent + item.entities, n_ev + item.events, n_fig + item.figures, n_q + item.quotes
             plan.keep[b].add(i)
-            plan.order.append(_position(b, i))
             for name, value in zip(_FILLED, (version, supersedes, m.encoding, m.byte_size, m.url,
                                              json.dumps(dict(m.hints), sort_keys=True)), strict=True):
                 plan.filled[name].append(value)
@@ -199,7 +198,6 @@ def write_prepared(
 # The documents columns the driver fills for a prepared extraction (url and hints where
 # the article has none), in `_Plan.filled` order.
 _FILLED = (*DRIVER_COLUMNS, "url", "hints")
-_TYPES = TABLES["documents"]
 
 
 @dataclass(slots=True)
@@ -207,7 +205,6 @@ class _Plan:
     """What a write stores of its prepared batches."""
 
     keep: list[set[int]]  # per batch, the items whose rows are stored
-    order: list[int] = field(default_factory=list)  # the kept extractions' positions, in order
     filled: dict[str, list[Any]] = field(default_factory=lambda: {name: [] for name in _FILLED})
     failures: Rows = field(default_factory=Rows)  # the failures' rows, `_item` = their position
 
@@ -243,11 +240,13 @@ def _documents(batches: Sequence[PreparedBatch], plan: _Plan, failures: pa.Table
     if parts:
         docs = pa.concat_tables(parts)
         for name in _FILLED:
-            values = pa.array(plan.filled[name], type=_TYPES[name])
+            values = pa.array(plan.filled[name], type=TABLES["documents"][name])
             if name in ("url", "hints"):
                 values = pc.coalesce(docs[name], values)
             docs = docs.set_column(docs.schema.get_field_index(name), name, values)
-        parts = [docs.set_column(docs.schema.get_field_index(ITEM), ITEM, pa.array(plan.order, pa.int64()))]
+        # The kept rows come batch by batch, each batch's in item order.
+        order = [_position(b, i) for b, kept in enumerate(plan.keep) for i in sorted(kept)]
+        parts = [docs.set_column(docs.schema.get_field_index(ITEM), ITEM, pa.array(order, pa.int64()))]
     if failures is not None:
         parts.append(failures)
     if not parts:
