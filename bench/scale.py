@@ -8,8 +8,9 @@
    each followed by bare spaCy `nlp.pipe` (n_process=1 or 2, batch_size 32) over the bodies
    Dossier stored, once with spaCy's defaults (blis, the goal's baseline) and once with
    Dossier's matrix backend (`nlp.matmul`, numpy's OpenBLAS), which isolates Dossier's own cost.
-   Both sides are timed from the start of the run (process start-up and model loading
-   included) to the last document, and counted in stored (English, non-empty) documents
+   Both sides are timed from the start of the run (worker processes' start-up and model
+   loading included; the timing process's own imports, `dossier.build` or `spacy`, are not)
+   to the last document, and counted in stored (English, non-empty) documents
    and their words, so the ratio compares the same texts. Each build also reports its
    streaming phase and end-of-build steps apart, and the CPU time of its driver and of its
    workers. `--repeat N` runs N such rounds and reports the median of each ratio.
@@ -153,6 +154,7 @@ def _child_build(inputs: list[str], db: str, workers: int, marks: list[int]) -> 
             "docs_per_s": round(report.processed / seconds, 2), "rss": samples,
             "driver_peak_mb": round(_peak_rss_mb(me), 1),
             "streaming_s": round(streaming, 2), "end_steps_s": round(seconds - streaming, 2),
+            "steps": dict(report.steps),
             "driver_cpu_s": round(driver.ru_utime + driver.ru_stime - cpu_before, 2),
             "workers_cpu_s": round(workers_cpu.ru_utime + workers_cpu.ru_stime, 2)}
 

@@ -100,6 +100,9 @@ class BuildReport:
     store_documents: int = 0
     store_entities: int = 0
     failures: tuple[tuple[str, str], ...] = field(default=())  # (error_class, message), first few of this build
+    # Wall seconds of the build's phases, in order: "documents" (reading, the pipeline and
+    # writing) and each end-of-build step that ran.
+    steps: tuple[tuple[str, float], ...] = field(default=())
 
     @property
     def processed(self) -> int:
@@ -131,7 +134,8 @@ class BuildReport:
             + (f" ({self.new_versions} new versions of changed inputs)" if self.new_versions else ""),
             f"extracted: {self.entities} entities, {self.events} events, {self.figures} figures, "
             f"{self.quotes} quotes",
-            f"time: {self.seconds:.1f} s, {self.docs_per_second:.1f} docs/s",
+            f"time: {self.seconds:.1f} s, {self.docs_per_second:.1f} docs/s"
+            + (f" ({', '.join(f'{name} {secs:.1f} s' for name, secs in self.steps)})" if self.steps else ""),
             f"store: {self.db} ({self.store_documents} documents, {self.store_entities} canonical entities)",
         ]
         if self.failed or self.skipped:
@@ -143,6 +147,7 @@ class BuildReport:
         data = asdict(self)
         data["docs_per_second"] = round(self.docs_per_second, 3)
         data["failures"] = [list(f) for f in self.failures]
+        data["steps"] = dict(self.steps)
         return data
 
 
@@ -169,12 +174,18 @@ def _make_executor(
     return cast(BatchExecutor, executor), False
 
 
-def _store_step(step: Callable[[], object], what: str, store: _Store) -> None:
+def _store_step(
+    step: Callable[[], object], what: str, store: _Store, steps: list[tuple[str, float]] | None = None
+) -> None:
     # The hooks manage their own transactions (a nested BEGIN would abort ours); both are
-    # re-runnable, so a build killed during one simply redoes it next time.
+    # re-runnable, so a build killed during one simply redoes it next time. `steps` gets
+    # (what, seconds) when the step succeeds.
+    started = time.perf_counter()
     try:
         with _out_of_memory(store, what):
             step()
+        if steps is not None:
+            steps.append((what, round(time.perf_counter() - started, 3)))
     except DossierError:
         raise
     except Exception as err:
@@ -409,11 +420,12 @@ def _run(
         if owned:
             runner.close()
         lookup.close()
+    steps = [("documents", round(time.perf_counter() - started, 3))]
     # The end-of-build steps: the larger cap and DuckDB's default threads.
     con = store.open()
     # The documents stored since the last resolution (and rows left unresolved by an
     # earlier build killed before its end).
-    _store_step(lambda: canonicalize_pending(con, settings), "resolving entities", store)
+    _store_step(lambda: canonicalize_pending(con, settings), "resolving entities", store, steps)
     stale = con.execute("SELECT value FROM store_state WHERE key = 'fuse_stale'").fetchone()
     if stale and stale[0] == "true":
         index = bool(settings.get("build.search_index", True))
@@ -421,10 +433,10 @@ def _run(
             # The full-text indexes read documents and evidence only. Built before the refresh,
             # their peak (the highest of these steps) does not sit on what the refresh leaves
             # allocated: -14 / -17 MiB at 20k / 40k documents (docs/scale.md).
-            _store_step(lambda: build_fts(con, top_k=TOP_K), "indexing for search", store)
-        _store_step(lambda: refresh(con, settings), "fusing across sources", store)
+            _store_step(lambda: build_fts(con, top_k=TOP_K), "indexing for search", store, steps)
+        _store_step(lambda: refresh(con, settings), "fusing across sources", store, steps)
         if index:
-            _store_step(lambda: build_serve_index(con, full=False), "indexing for the server", store)
+            _store_step(lambda: build_serve_index(con, full=False), "indexing for the server", store, steps)
         con.execute("UPDATE store_state SET value = 'false' WHERE key = 'fuse_stale'")
     seconds = time.perf_counter() - started
     report = BuildReport(
@@ -443,6 +455,7 @@ def _run(
         store_documents=_count(con, "SELECT count(*) FROM documents"),
         store_entities=_count(con, "SELECT count(*) FROM entities WHERE merged_into IS NULL"),
         failures=tuple(failures),
+        steps=tuple(steps),
     )
     _record_build(con, report, started_at)
     return report

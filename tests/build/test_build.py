@@ -52,6 +52,12 @@ def test_build_stores_documents_and_records_failures(tmp_path: Path, settings: S
     con.close()
     assert seen and seen[-1].done == 9 and seen[-1].failures == report.failed + report.skipped
     assert "documents: " in report.summary() and "docs/s" in report.summary()
+    # The phases in the order they ran, each timed; together within the build's time.
+    assert [name for name, _ in report.steps] == [
+        "documents", "resolving entities", "indexing for search", "fusing across sources", "indexing for the server"]
+    assert all(secs >= 0 for _, secs in report.steps) and sum(s for _, s in report.steps) <= report.seconds
+    assert f"(documents {report.steps[0][1]:.1f} s, resolving entities" in report.summary()
+    assert report.to_dict()["steps"] == dict(report.steps)
 
 
 def test_build_again_does_nothing_and_says_so(tmp_path: Path, settings: Settings, executor: ModelsExecutor) -> None:
@@ -63,6 +69,8 @@ def test_build_again_does_nothing_and_says_so(tmp_path: Path, settings: Settings
     again = build([corpus], db=db, settings=settings, executor=executor)
     assert executor.documents == sent  # nothing reached the pipeline
     assert again.nothing_to_do and again.processed == 0
+    # Nothing new: the fusion and the indexes did not run.
+    assert [name for name, _ in again.steps] == ["documents", "resolving entities"]
     assert again.unchanged == first.processed
     assert again.summary().startswith(f"nothing to do: all {first.processed} documents are already in {db} (")
     assert table_counts(db) == before

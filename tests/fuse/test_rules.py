@@ -14,9 +14,9 @@ from tests.conftest import SEEDS
 from dossier.errors import ConfigError
 from dossier.fuse.config import load_config, load_weights
 from dossier.fuse.duplicates import SCHEME, shingles, signature
-from dossier.fuse.events import participants_compatible
+from dossier.fuse.events import cluster_events, event_components, participants_compatible
 from dossier.fuse.figures import content_words, subject_score
-from dossier.fuse.records import EventRow, Party, date_interval, interval_gap
+from dossier.fuse.records import Doc, EventRow, Party, date_interval, interval_gap
 
 D = dt.date
 
@@ -114,3 +114,35 @@ def test_rules_signature_is_datasketch_minhash_of_the_shingles(settings: Any) ->
             assert n == len(grams) > 100
             assert (values == plain.hashvalues).all(), (path.name, cfg.seed)
     assert not (signature(text, config)[1] == signature(text, other_seed)[1]).all()
+
+
+def test_rules_undated_reports_join_while_every_document_is_within_the_window(settings: Any) -> None:
+    # Undated reports of one meeting, published on days 0, 31, 32 and 62 (window: 31 days).
+    # The third would be 32 days after the first, so it starts a cluster the fourth joins;
+    # linked pairwise, all four are one component (one re-clustering unit).
+    config = load_config(settings)
+    assert config.unknown_attach_max_days == 31
+    days = [0, 31, 32, 62]
+    events = [replace(_ev("CONSULT", ["Fomin"], ["Hlaing"]), event_id=f"e{i}", doc_id=f"d{i}") for i in range(4)]
+    docs = {f"d{i}": Doc(f"d{i}", f"d{i}", None, D(2022, 1, 1) + dt.timedelta(days=day)) for i, day in enumerate(days)}
+    clusters = cluster_events(events, config, docs)
+    assert [[e.event_id for e in c] for c in clusters] == [["e0", "e1"], ["e2", "e3"]]
+    assert set(event_components(events, config, docs).values()) == {"e0"}
+    # A document with no publication date keeps an undated report out of every cluster.
+    docs["d1"] = Doc("d1", "d1", None, None)
+    assert [[e.event_id for e in c] for c in cluster_events(events, config, docs)] == [["e0"], ["e1"], ["e2", "e3"]]
+
+
+def test_rules_an_undated_report_links_to_every_run_of_dated_reports_it_fits(settings: Any) -> None:
+    # Dated reports on days 10-11 (one run) and day 20 (another); an undated report published
+    # on day 25 fits both (within 31 days after them), so all are one component, while a
+    # dated report 200 days later stays apart.
+    config = replace(load_config(settings), max_date_gap_days=1, unknown_attach_max_days=31)
+    base = _ev("CONSULT", ["Fomin"], ["Hlaing"])
+    dated = [(f"a{i}", D(2022, 1, 10 + i)) for i in range(2)] + [("b0", D(2022, 1, 20)), ("z0", D(2022, 7, 30))]
+    events = [replace(base, event_id=eid, doc_id=eid, date=day, precision="day") for eid, day in dated]
+    events.append(replace(base, event_id="u0", doc_id="u0"))
+    docs = {e.doc_id: Doc(e.doc_id, e.doc_id, None, e.date or D(2022, 1, 25)) for e in events}
+    comps = event_components(events, config, docs)
+    assert {eid: comps[eid] for eid in ("a0", "a1", "b0", "u0")} == dict.fromkeys(("a0", "a1", "b0", "u0"), "a0")
+    assert comps["z0"] == "z0"

@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dossier.extract.output import to_gold_record
 from dossier.extract.records import ArticleExtraction
 from dossier.ingest import iter_documents
 from dossier.ingest.records import InputFailure, RawDocument
-from dossier.pipeline import PipelineModels, load_models, process_batch
 from dossier.settings import Settings
+
+if TYPE_CHECKING:
+    from dossier.pipeline import PipelineModels
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,10 @@ def extract_paths(paths: Sequence[Path], settings: Settings) -> Iterator[dict[st
 
     Failures never stop the run; ingest failures come out as soon as they are met.
     """
+    # Imported here, not at the top: every `dossier` command imports this module, and only
+    # this function needs spaCy.
+    from dossier.pipeline import load_models, process_batch
+
     size = int(settings.get("build.batch_size", DEFAULT_BATCH)) or DEFAULT_BATCH
     pending: list[InputFailure] = []
     models: PipelineModels | None = None

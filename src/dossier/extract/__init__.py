@@ -1,44 +1,23 @@
 """Extract stage: PLOVER events, figures and quotes, each tied to verbatim evidence.
 
-Entry points: `load_extractor(settings)` once per process, then `Extractor.extract(parsed)`.
-The three extractors live in `events.py`, `figures.py` and `quotes.py`.
+Entry points: `load_extractor(settings)` once per process, then `Extractor.extract(parsed)`
+(`dossier.extract.extractor`). The extractors load on first use, so the stage's records
+(`dossier.extract.records`) import without spaCy.
 """
 
 from __future__ import annotations
 
-from dossier.extract.events import EventExtractor
-from dossier.extract.figures import FigureExtractor
-from dossier.extract.quotes import QuoteExtractor
-from dossier.extract.records import ArticleExtraction
-from dossier.nlp.records import ParsedArticle
-from dossier.settings import Settings
+from typing import TYPE_CHECKING, Any
 
-
-class Extractor:
-    """Runs the event, figure and quote extractors over one parsed article."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.events = EventExtractor(settings)
-        self.figures = FigureExtractor(settings)
-        self.quotes = QuoteExtractor(settings)
-
-    def extract(self, parsed: ParsedArticle) -> ArticleExtraction:
-        """Return every event, figure and quote found in the article."""
-        quotes = self.quotes.extract(parsed)
-        return ArticleExtraction(
-            article=parsed.article,
-            entities=parsed.entities,
-            mentions=parsed.mentions,
-            timexes=parsed.timexes,
-            events=self.events.extract(parsed),
-            figures=self.figures.extract(parsed),
-            quotes=quotes,
-        )
-
-
-def load_extractor(settings: Settings) -> Extractor:
-    """Return an extractor with its lexicons loaded."""
-    return Extractor(settings)
-
+if TYPE_CHECKING:
+    from dossier.extract.extractor import Extractor, load_extractor
 
 __all__ = ["Extractor", "load_extractor"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from dossier.extract import extractor
+
+        return getattr(extractor, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

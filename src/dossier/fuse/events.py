@@ -67,13 +67,22 @@ class _Cluster:
     modes: set[str] = field(default_factory=set)
     lo: dt.date | None = None  # intersection of member intervals (None: all unknown)
     hi: dt.date | None = None
+    # Publication dates of the members' documents: earliest, latest, and whether one is unknown.
+    first_published: dt.date | None = None
+    last_published: dt.date | None = None
+    unpublished: bool = False
 
-    def add(self, ev: EventRow, signature: _Signature) -> None:
+    def add(self, ev: EventRow, signature: _Signature, published: dt.date | None) -> None:
         self.members.append(ev)
         self.signatures.add(signature)
         self.docs.add(ev.doc_id)
         if ev.mode:
             self.modes.add(ev.mode)
+        if published is None:
+            self.unpublished = True
+        else:
+            self.first_published = min(published, self.first_published or published)
+            self.last_published = max(published, self.last_published or published)
         iv = ev.interval
         if iv is not None:
             self.lo = iv[0] if self.lo is None else max(self.lo, iv[0])
@@ -122,8 +131,9 @@ def _undated_fits(ev: EventRow, cl: _Cluster, config: FuseConfig, docs: Mapping[
     gap = config.max_date_gap_days
     if cl.lo is not None and cl.hi is not None:
         return (cl.lo - published).days <= gap and (published - cl.hi).days <= window
-    others = [docs[d].published for d in cl.docs]
-    return all(p is not None and abs((p - published).days) <= window for p in others)
+    if cl.unpublished or cl.first_published is None or cl.last_published is None:
+        return False
+    return (published - cl.first_published).days <= window and (cl.last_published - published).days <= window
 
 
 def cluster_events(events: list[EventRow], config: FuseConfig, docs: Mapping[str, Doc]) -> list[list[EventRow]]:
@@ -158,7 +168,7 @@ def cluster_events(events: list[EventRow], config: FuseConfig, docs: Mapping[str
                 else:
                     for year in range(iv[0].year, iv[1].year + 1):
                         index[(ev.type, ev.negated, p.key, year)].append(chosen.pos)
-        chosen.add(ev, signature)
+        chosen.add(ev, signature, docs[ev.doc_id].published)
     return [c.members for c in clusters]
 
 
@@ -335,27 +345,35 @@ def event_components(events: list[EventRow], config: FuseConfig, docs: Mapping[s
             ((p, e) for e in items if e.interval is None and (p := docs[e.doc_id].published) is not None),
             key=lambda x: (x[0], x[1].event_id),
         )
-        # Dated: an interval graph; a sweep in start order with the running end finds its components.
+        # Dated: an interval graph; a sweep in start order with the running end finds its
+        # components, each a run of consecutive events (`run_end[i]`: where i's run ends).
         end: dt.date | None = None
-        prev: EventRow | None = None
-        for e in dated:
+        run_end = [len(dated)] * len(dated)
+        run_start = 0
+        for i, e in enumerate(dated):
             iv = e.interval
             assert iv is not None
-            if prev is not None and end is not None and (iv[0] - end).days <= gap:
-                union(prev.event_id, e.event_id)
+            if i and end is not None and (iv[0] - end).days <= gap:
+                union(dated[i - 1].event_id, e.event_id)
+            else:
+                run_end[run_start:i] = [i] * (i - run_start)
+                run_start = i
             end = iv[1] if end is None else max(end, iv[1])
-            prev = e
         starts = [e.interval[0] for e in dated]  # type: ignore[index]
         longest = max(((e.interval[1] - e.interval[0]).days for e in dated), default=0)  # type: ignore[index]
         for pub, u in undated:
-            # Dated events overlapping [pub - window, pub + gap].
-            lo = bisect.bisect_left(starts, pub - dt.timedelta(days=window + longest))
+            # Dated events overlapping [pub - window, pub + gap]; once linked to one event of
+            # a run, the rest of the run is in the same component already.
+            i = bisect.bisect_left(starts, pub - dt.timedelta(days=window + longest))
             hi = bisect.bisect_right(starts, pub + dt.timedelta(days=gap))
-            for d in dated[lo:hi]:
-                iv = d.interval
+            while i < hi:
+                iv = dated[i].interval
                 assert iv is not None
                 if (iv[0] - pub).days <= gap and (pub - iv[1]).days <= window:
-                    union(u.event_id, d.event_id)
+                    union(u.event_id, dated[i].event_id)
+                    i = run_end[i]
+                else:
+                    i += 1
         for (p1, u1), (p2, u2) in itertools.pairwise(undated):
             if (p2 - p1).days <= window:
                 union(u1.event_id, u2.event_id)

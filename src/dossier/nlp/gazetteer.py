@@ -22,14 +22,16 @@ from dossier.settings import Settings, data_path
 log = logging.getLogger(__name__)
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_NON_WORD = re.compile(r"[^\w]+|_")
+_POSSESSIVE = re.compile(r"'s$")
 
 
 @lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """Normalise a surface form the way the scorer does (SCORING.md `norm`)."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
-    text = re.sub(r"[^\w]+|_", " ", text).strip()
-    text = re.sub(r"\s+", " ", text)
+    # Only word characters and spaces are left: split() collapses and strips the spaces.
+    text = " ".join(_NON_WORD.sub(" ", text).split())
     if text.startswith("the "):
         text = text[4:]
     return text
@@ -39,8 +41,7 @@ def norm(text: str) -> str:
 def key(text: str) -> str:
     """Lookup key: `norm` without a possessive "'s" at the end."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = re.sub(r"'s$", "", text.strip())
-    return norm(text)
+    return norm(_POSSESSIVE.sub("", text.strip()))
 
 
 def read_tsv(path: Path, min_cols: int) -> Iterable[tuple[int, list[str]]]:

@@ -9,13 +9,18 @@ touch the store.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from dossier.clean import site_lines
 from dossier.ingest.records import RawDocument
-from dossier.pipeline import PipelineModels, load_models, process_batch
 from dossier.settings import Settings
 from dossier.store.rows import PreparedBatch, prepare_batch
+
+if TYPE_CHECKING:
+    from dossier.pipeline import PipelineModels
+
+# The pipeline (spaCy, trafilatura) is imported where it runs: a build driver with workers
+# imports this module for the protocol alone, and those imports would delay its start by
+# seconds during which no worker has a document yet.
 
 
 def run_pipeline(batch: Sequence[RawDocument], models: PipelineModels) -> PreparedBatch:
@@ -24,6 +29,9 @@ def run_pipeline(batch: Sequence[RawDocument], models: PipelineModels) -> Prepar
     The rows are built here, where the pipeline ran, and not by the build driver: the
     driver is the one serial part of a parallel build (docs/scale.md).
     """
+    from dossier.clean import site_lines
+    from dossier.pipeline import process_batch
+
     return prepare_batch(process_batch(batch, models), site_lines=site_lines)
 
 
@@ -57,6 +65,8 @@ class SerialExecutor:
 
     def run(self, batches: Iterable[Sequence[RawDocument]]) -> Iterator[PreparedBatch]:
         """Yield the results of each batch in turn."""
+        from dossier.pipeline import load_models
+
         for batch in batches:
             if self._models is None:
                 self._models = load_models(self.settings, site_lines=self.site_lines)

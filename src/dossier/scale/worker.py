@@ -12,12 +12,15 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dossier.ingest.records import RawDocument
-from dossier.pipeline import PipelineModels, load_models
 from dossier.scale.executor import run_pipeline
 from dossier.settings import Settings
 from dossier.store.rows import PreparedBatch
+
+if TYPE_CHECKING:
+    from dossier.pipeline import PipelineModels
 
 
 @dataclass(slots=True)
@@ -50,6 +53,10 @@ def run_batch(
     recycle_after = int(settings.get("scale.recycle_after_docs", 0) or 0)
     loaded = _LOADED.get(key)
     if loaded is None or (recycle_after and loaded.docs_done >= recycle_after):
+        # Imported here: the driver imports this module to hand `run_batch` to its pool,
+        # and must not load spaCy for it.
+        from dossier.pipeline import load_models
+
         _LOADED.clear()
         loaded = _Loaded(key, load_models(settings, site_lines=site_lines))
         _LOADED[key] = loaded

@@ -25,14 +25,16 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from dossier.clean.records import CleanArticle
 from dossier.extract.records import ArticleExtraction, Evidence, Participant
 from dossier.ingest.records import InputFailure
-from dossier.pipeline import StageResult
+
+if TYPE_CHECKING:
+    from dossier.pipeline import StageResult
 
 log = logging.getLogger(__name__)
 

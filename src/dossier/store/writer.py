@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -25,7 +25,6 @@ import pyarrow.compute as pc
 from dossier.errors import StoreError
 from dossier.extract.records import ArticleExtraction
 from dossier.ingest.records import InputFailure
-from dossier.pipeline import StageResult
 from dossier.store.connection import arrow_stream, transaction
 from dossier.store.rows import (
     DRIVER_COLUMNS,
@@ -37,6 +36,9 @@ from dossier.store.rows import (
     SiteLinesFn,
     prepare_batch,
 )
+
+if TYPE_CHECKING:
+    from dossier.pipeline import StageResult
 
 log = logging.getLogger(__name__)
 
