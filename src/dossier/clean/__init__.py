@@ -8,17 +8,13 @@ language identifier on first use, so the stage's records import without them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dossier.lazy import exports
 
 if TYPE_CHECKING:
     from dossier.clean.cleaner import Cleaner, PublishedDate, load_cleaner, site_lines
 
 __all__ = ["Cleaner", "PublishedDate", "load_cleaner", "site_lines"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from dossier.clean import cleaner
-
-        return getattr(cleaner, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = exports(__name__, "dossier.clean.cleaner", __all__)

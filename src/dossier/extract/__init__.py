@@ -7,17 +7,13 @@ Entry points: `load_extractor(settings)` once per process, then `Extractor.extra
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dossier.lazy import exports
 
 if TYPE_CHECKING:
     from dossier.extract.extractor import Extractor, load_extractor
 
 __all__ = ["Extractor", "load_extractor"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from dossier.extract import extractor
-
-        return getattr(extractor, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = exports(__name__, "dossier.extract.extractor", __all__)

@@ -8,17 +8,13 @@ start-up before the first document reaches a worker.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dossier.lazy import exports
 
 if TYPE_CHECKING:
     from dossier.nlp.parser import MODEL, Parser, batches, load_parser, load_spacy
 
 __all__ = ["MODEL", "Parser", "batches", "load_parser", "load_spacy"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from dossier.nlp import parser
-
-        return getattr(parser, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = exports(__name__, "dossier.nlp.parser", __all__)

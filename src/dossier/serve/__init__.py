@@ -6,15 +6,15 @@ Entry points: `create_app(db)` (the FastAPI app), `serve(db, host=, port=)`,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from dossier.lazy import exports
 from dossier.serve.index import build_index
+
+if TYPE_CHECKING:
+    from dossier.serve.app import create_app, serve
 
 __all__ = ["build_index", "create_app", "serve"]
 
-
-def __getattr__(name: str) -> object:
-    # FastAPI is imported only when the server is used, so `import dossier.serve.search` stays light.
-    if name in ("create_app", "serve"):
-        from dossier.serve import app
-
-        return getattr(app, name)
-    raise AttributeError(name)
+# FastAPI is imported only when the server is used, so `import dossier.serve.search` stays light.
+__getattr__ = exports(__name__, "dossier.serve.app", ("create_app", "serve"))

@@ -8,19 +8,15 @@ Entry points: `open_store(path)` (creates and migrates), `open_store(path, read_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dossier.lazy import exports
 
 if TYPE_CHECKING:
     from dossier.store.connection import SCHEMA_VERSION, load_fts, open_store
 
 __all__ = ["SCHEMA_VERSION", "load_fts", "open_store"]
 
-
-def __getattr__(name: str) -> Any:
-    # Loaded on first use: workers import `dossier.store.rows` alone to build the rows, and
-    # loading DuckDB there would cost each of them 30 MiB for nothing.
-    if name in __all__:
-        from dossier.store import connection
-
-        return getattr(connection, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Loaded on first use: workers import `dossier.store.rows` alone to build the rows, and
+# loading DuckDB there would cost each of them 30 MiB for nothing.
+__getattr__ = exports(__name__, "dossier.store.connection", __all__)
