@@ -67,26 +67,29 @@ class _Cluster:
     modes: set[str] = field(default_factory=set)
     lo: dt.date | None = None  # intersection of member intervals (None: all unknown)
     hi: dt.date | None = None
-    # Publication dates of the members' documents: earliest, latest, and whether one is unknown.
+    # Publication dates of the undated members' documents: earliest, latest, and whether one
+    # is unknown. Only a cluster with no dated member compares them (`_undated_fits`).
     first_published: dt.date | None = None
     last_published: dt.date | None = None
     unpublished: bool = False
 
-    def add(self, ev: EventRow, signature: _Signature, published: dt.date | None) -> None:
+    def add(self, ev: EventRow, signature: _Signature, docs: Mapping[str, Doc]) -> None:
         self.members.append(ev)
         self.signatures.add(signature)
         self.docs.add(ev.doc_id)
         if ev.mode:
             self.modes.add(ev.mode)
+        iv = ev.interval
+        if iv is not None:
+            self.lo = iv[0] if self.lo is None else max(self.lo, iv[0])
+            self.hi = iv[1] if self.hi is None else min(self.hi, iv[1])
+            return
+        published = docs[ev.doc_id].published
         if published is None:
             self.unpublished = True
         else:
             self.first_published = min(published, self.first_published or published)
             self.last_published = max(published, self.last_published or published)
-        iv = ev.interval
-        if iv is not None:
-            self.lo = iv[0] if self.lo is None else max(self.lo, iv[0])
-            self.hi = iv[1] if self.hi is None else min(self.hi, iv[1])
 
 
 def _compatible(
@@ -168,7 +171,7 @@ def cluster_events(events: list[EventRow], config: FuseConfig, docs: Mapping[str
                 else:
                     for year in range(iv[0].year, iv[1].year + 1):
                         index[(ev.type, ev.negated, p.key, year)].append(chosen.pos)
-        chosen.add(ev, signature, docs[ev.doc_id].published)
+        chosen.add(ev, signature, docs)
     return [c.members for c in clusters]
 
 
