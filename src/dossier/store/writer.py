@@ -221,24 +221,35 @@ def item_doc_id(item: PreparedDoc | InputFailure) -> str:
     return item.doc_id if isinstance(item, PreparedDoc) else result_doc_id(item)
 
 
-def _kept(batches: Sequence[PreparedBatch], plan: _Plan, table: str) -> list[pa.Table]:
+def _selections(batches: Sequence[PreparedBatch], plan: _Plan) -> list[pa.Array | None]:
+    """Per batch, the `_item`s whose rows are stored, or None when every extraction's are."""
+    selections: list[pa.Array | None] = []
+    for batch, keep in zip(batches, plan.keep, strict=True):
+        extractions = sum(1 for item in batch.items if isinstance(item, PreparedDoc))
+        # Fewer kept than extracted: some were stored already, or repeated.
+        selections.append(pa.array(sorted(keep), pa.int64()) if len(keep) < extractions else None)
+    return selections
+
+
+def _kept(batches: Sequence[PreparedBatch], selections: list[pa.Array | None], table: str) -> list[pa.Table]:
     """The stored rows of `table` in each prepared batch (site lines: table "site_lines")."""
     parts = []
-    for b, batch in enumerate(batches):
+    for batch, selection in zip(batches, selections, strict=True):
         rows = batch.site_lines if table == "site_lines" else batch.tables.get(table)
         if rows is None:
             continue
-        extractions = sum(1 for item in batch.items if isinstance(item, PreparedDoc))
-        if len(plan.keep[b]) < extractions:  # some were stored already, or repeated
-            rows = rows.filter(pc.is_in(rows[ITEM], pa.array(sorted(plan.keep[b]), pa.int64())))
+        if selection is not None:
+            rows = rows.filter(pc.is_in(rows[ITEM], selection))
         parts.append(rows)
     return parts
 
 
-def _documents(batches: Sequence[PreparedBatch], plan: _Plan, failures: pa.Table | None) -> pa.Table | None:
+def _documents(
+    batches: Sequence[PreparedBatch], plan: _Plan, selections: list[pa.Array | None], failures: pa.Table | None
+) -> pa.Table | None:
     """The documents rows: the kept extractions' with the driver's columns filled, and the
     failures', in input order."""
-    parts = _kept(batches, plan, "documents")
+    parts = _kept(batches, selections, "documents")
     if parts:
         docs = pa.concat_tables(parts)
         for name in _FILLED:
@@ -261,20 +272,21 @@ def _commit(con: duckdb.DuckDBPyConnection, batches: Sequence[PreparedBatch], pl
     # Inside the caller's transaction (the driver groups several batches and their entity
     # resolution in one) the caller commits; otherwise this write is its own transaction.
     failures = plan.failures.tables()
+    selections = _selections(batches, plan)
     try:
         with transaction(con):
             for table, types in TABLES.items():
                 if table == "documents":
-                    rows = _documents(batches, plan, failures.get(table))
+                    rows = _documents(batches, plan, selections, failures.get(table))
                 else:
-                    parts = _kept(batches, plan, table) + ([failures[table]] if table in failures else [])
+                    parts = _kept(batches, selections, table) + ([failures[table]] if table in failures else [])
                     rows = pa.concat_tables(parts) if parts else None
                 if rows is None or not rows.num_rows:
                     continue
                 names = ", ".join(f'"{c}"' for c in types)
                 with arrow_stream(con, "_batch", rows):
                     con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _batch")
-            sites = _kept(batches, plan, "site_lines")
+            sites = _kept(batches, selections, "site_lines")
             if sites:
                 with arrow_stream(con, "_site_lines", pa.concat_tables(sites)):
                     con.execute(
