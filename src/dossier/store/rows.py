@@ -112,6 +112,7 @@ def _arrow(rows: list[dict[str, Any]], row_type: pa.StructType) -> pa.Table:
     # a column list cost the workers 3 µs a row.
     return pa.Table.from_struct_array(pa.array(rows, type=row_type))
 
+
 # The documents columns a prepared batch leaves empty: the driver alone knows the stored
 # versions and the input's encoding and size (`url` and `hints` it fills when the article
 # has none).
@@ -201,6 +202,7 @@ class Rows:
         return eid
 
     def body_span(self, article: CleanArticle, body_start: int, body_end: int) -> str | None:
+        """Add the evidence row of a span of the article's body (`evidence`); return its id or None."""
         start, end = article.offsets.to_raw(body_start, body_end)
         ev = Evidence(article.doc_id, start, end, body_start, body_end, article.body[body_start:body_end])
         return self.evidence(ev, article.body)
