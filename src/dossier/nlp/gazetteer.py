@@ -29,7 +29,12 @@ _POSSESSIVE = re.compile(r"'s$")
 @lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """Normalise a surface form the way the scorer does (SCORING.md `norm`)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+    # ASCII text is its own NFKC form, casefolds as it lowercases and holds none of the
+    # quotes mapped: skipping those calls makes loading the city gazetteer 3x faster.
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
     # Only word characters and spaces are left: split() collapses and strips the spaces.
     text = " ".join(_NON_WORD.sub(" ", text).split())
     if text.startswith("the "):
@@ -40,7 +45,8 @@ def norm(text: str) -> str:
 @lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """Lookup key: `norm` without a possessive "'s" at the end."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     return norm(_POSSESSIVE.sub("", text.strip()))
 
 
