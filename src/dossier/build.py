@@ -23,6 +23,7 @@ import logging
 import os
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -194,6 +195,41 @@ def _store_step(
             f"{what} failed ({type(err).__name__}: {err}); the stored documents are kept; "
             "run the build again, and report the error if it persists"
         ) from err
+
+
+@contextmanager
+def _beside(
+    con: duckdb.DuckDBPyConnection,
+    index: Callable[..., object] | None,
+    what: str,
+    store: _Store,
+    steps: list[tuple[str, float]],
+) -> Iterator[None]:
+    """Build the full-text indexes on a second connection while the body runs, if `index`.
+
+    The indexes read documents and evidence only, which the refresh does not write, and
+    their work is DuckDB's (the GIL released), while the refresh's is mostly Python: side by
+    side, the indexing costs a build no time of its own. Its step is listed before the body's.
+    """
+    if index is None:
+        yield
+        return
+    side = con.cursor()
+    own: list[tuple[str, float]] = []
+    at = len(steps)
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dossier-fts") as pool:
+            done = pool.submit(_store_step, lambda: index(side, top_k=TOP_K), what, store, own)
+            try:
+                yield
+            finally:
+                # The body's error, if any, wins; the index's is raised only after a clean body.
+                err = done.exception()
+        if err is not None:
+            raise err
+    finally:
+        side.close()
+    steps[at:at] = own
 
 
 @contextmanager
@@ -429,12 +465,8 @@ def _run(
     stale = con.execute("SELECT value FROM store_state WHERE key = 'fuse_stale'").fetchone()
     if stale and stale[0] == "true":
         index = bool(settings.get("build.search_index", True))
-        if index:
-            # The full-text indexes read documents and evidence only. Built before the refresh,
-            # their peak (the highest of these steps) does not sit on what the refresh leaves
-            # allocated: -14 / -17 MiB at 20k / 40k documents (docs/scale.md).
-            _store_step(lambda: build_fts(con, top_k=TOP_K), "indexing for search", store, steps)
-        _store_step(lambda: refresh(con, settings), "fusing across sources", store, steps)
+        with _beside(con, build_fts if index else None, "indexing for search", store, steps):
+            _store_step(lambda: refresh(con, settings), "fusing across sources", store, steps)
         if index:
             _store_step(lambda: build_serve_index(con, full=False), "indexing for the server", store, steps)
         con.execute("UPDATE store_state SET value = 'false' WHERE key = 'fuse_stale'")

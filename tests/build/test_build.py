@@ -52,10 +52,13 @@ def test_build_stores_documents_and_records_failures(tmp_path: Path, settings: S
     con.close()
     assert seen and seen[-1].done == 9 and seen[-1].failures == report.failed + report.skipped
     assert "documents: " in report.summary() and "docs/s" in report.summary()
-    # The phases in the order they ran, each timed; together within the build's time.
+    # The phases in the order they started, each timed; the search index is built beside
+    # the fusion, and the others, one after another, fit in the build's time.
     assert [name for name, _ in report.steps] == [
         "documents", "resolving entities", "indexing for search", "fusing across sources", "indexing for the server"]
-    assert all(secs >= 0 for _, secs in report.steps) and sum(s for _, s in report.steps) <= report.seconds
+    secs = dict(report.steps)
+    assert all(s >= 0 for s in secs.values()) and secs["indexing for search"] <= report.seconds
+    assert sum(s for name, s in secs.items() if name != "indexing for search") <= report.seconds
     assert f"(documents {report.steps[0][1]:.1f} s, resolving entities" in report.summary()
     assert report.to_dict()["steps"] == dict(report.steps)
 
@@ -245,3 +248,44 @@ def test_build_out_of_its_memory_cap_names_the_cap_and_keeps_what_was_stored(
         build([write_corpus(tmp_path / "second", n_text=3, with_bad=False)], db=db, settings=capped,
               executor=executor)
     assert table_counts(db)["documents"] == stored
+
+
+def test_build_search_index_failing_beside_the_fusion_is_named_and_redone_next_time(
+    tmp_path: Path, settings: Settings, executor: ModelsExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The search index is built on a second connection while the fusion runs: its error
+    # must still stop the build with the step named, and the next build must finish the job.
+    import dossier.build
+    from dossier.errors import StoreError
+
+    real = dossier.build.build_fts
+
+    def broken(con: duckdb.DuckDBPyConnection, *, top_k: int) -> dict[str, int]:
+        raise duckdb.IOException("disk full")
+
+    corpus = write_corpus(tmp_path / "corpus", n_text=2, with_bad=False)
+    db = tmp_path / "s.duckdb"
+    monkeypatch.setattr(dossier.build, "build_fts", broken)
+    with pytest.raises(StoreError, match=r"indexing for search failed \(IOException: disk full\); "
+                                         r"the stored documents are kept"):
+        build([corpus], db=db, settings=settings, executor=executor)
+    con = open_store(db, read_only=True)
+    try:
+        # The fusion beside it finished; the store still says the end steps are owed.
+        assert con.execute("SELECT count(*) FROM fused_events").fetchone()[0] > 0  # type: ignore[index]
+        assert con.execute("SELECT value FROM store_state WHERE key = 'fuse_stale'").fetchone() == ("true",)
+    finally:
+        con.close()
+    monkeypatch.setattr(dossier.build, "build_fts", real)
+    again = build([corpus], db=db, settings=settings, executor=executor)
+    assert again.processed == 0
+    assert [name for name, _ in again.steps] == [
+        "documents", "resolving entities", "indexing for search", "fusing across sources", "indexing for the server"]
+    con = open_store(db, read_only=True)
+    try:
+        assert con.execute("SELECT value FROM store_state WHERE key = 'fuse_stale'").fetchone() == ("false",)
+        # Every stored document is in the search index.
+        assert con.execute("SELECT count(*) FROM fts_main_documents.docs").fetchone() == con.execute(
+            "SELECT count(*) FROM documents").fetchone()
+    finally:
+        con.close()
