@@ -117,13 +117,14 @@ def make_corpus(target: Path, n_docs: int, *, offset: int = 0, spread: int = YEA
     return n_docs
 
 
-def _child_build(inputs: list[str], db: str, workers: int, marks: list[int]) -> dict[str, Any]:
+def _child_build(inputs: list[str], db: str, workers: int, marks: list[int],
+                 settings_file: str | None = None) -> dict[str, Any]:
     """Run one `dossier build` in this (fresh) process; sample peak RSS at document counts `marks`."""
     from dossier.build import ProgressUpdate, build
     from dossier.scale import make_executor
     from dossier.settings import load_settings
 
-    settings = load_settings()
+    settings = load_settings(Path(settings_file) if settings_file else None)
     me = psutil.Process()
     samples: dict[int, dict[str, Any]] = {}
     pending = sorted(marks)
@@ -159,10 +160,14 @@ def _child_build(inputs: list[str], db: str, workers: int, marks: list[int]) -> 
             "workers_cpu_s": round(workers_cpu.ru_utime + workers_cpu.ru_stime, 2)}
 
 
+# The --settings file, passed on to every build's process.
+SETTINGS_FILE: str | None = None
+
+
 def timed_build(inputs: list[Path], db: Path, *, workers: int, marks: list[int] | None = None) -> dict[str, Any]:
     """Run `dossier build` with `workers` in a fresh Python process; return its figures."""
     spec = json.dumps({"inputs": [str(p) for p in inputs], "db": str(db), "workers": workers,
-                       "marks": marks or []})
+                       "marks": marks or [], "settings": SETTINGS_FILE})
     done = subprocess.run([sys.executable, __file__, "--child", spec], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"build of {inputs} failed:\n{done.stderr[-3000:]}")
@@ -363,21 +368,27 @@ def main() -> None:
                         help="sizes of the separate first builds, e.g. 5000,10000,20000 (default: a quarter "
                         "and half of --docs)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "scale.json")
+    parser.add_argument("--settings", type=Path,
+                        help="a settings file for every build (e.g. build.index_beside_fusion)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global SETTINGS_FILE
+    SETTINGS_FILE = str(args.settings.resolve()) if args.settings else None
     if args.child:
         spec = json.loads(args.child)
         if "spacy" in spec:
             print(json.dumps(spacy_baseline(spec["spacy"], spec["n_process"], spec["backend"])))
         else:
-            print(json.dumps(_child_build(spec["inputs"], spec["db"], spec["workers"], spec["marks"])))
+            print(json.dumps(_child_build(spec["inputs"], spec["db"], spec["workers"], spec["marks"],
+                                          spec.get("settings"))))
         return
     work = Path(tempfile.mkdtemp(prefix="dossier-scale-"))
     if args.copies_per_year and not args.skip_memory:
         args.year_spread = spread_for(args.docs, args.copies_per_year)
     results: dict[str, Any] = {"docs": args.docs, "throughput_docs": args.throughput_docs,
                                "year_spread": args.year_spread, "copies_per_year": args.copies_per_year,
-                               "cpus": psutil.cpu_count(), "load_before": list(psutil.getloadavg())}
+                               "cpus": psutil.cpu_count(), "load_before": list(psutil.getloadavg()),
+                               "settings": SETTINGS_FILE}
     try:
         corpus = work / "corpus"
         make_corpus(corpus, args.throughput_docs if args.skip_memory else args.docs, spread=args.year_spread)

@@ -30,11 +30,8 @@ _POSSESSIVE = re.compile(r"'s$")
 def norm(text: str) -> str:
     """Normalise a surface form the way the scorer does (SCORING.md `norm`)."""
     # ASCII text is its own NFKC form, casefolds as it lowercases and holds none of the
-    # quotes mapped: skipping those calls makes loading the city gazetteer 3x faster.
-    if text.isascii():
-        text = text.lower()
-    else:
-        text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+    # quotes mapped: skipping those calls keys the 138,000 city names 3x faster.
+    text = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
     # Only word characters and spaces are left: split() collapses and strips the spaces.
     text = " ".join(_NON_WORD.sub(" ", text).split())
     if text.startswith("the "):
