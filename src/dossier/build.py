@@ -24,7 +24,6 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -195,42 +194,6 @@ def _store_step(
             f"{what} failed ({type(err).__name__}: {err}); the stored documents are kept; "
             "run the build again, and report the error if it persists"
         ) from err
-
-
-@contextmanager
-def _beside(
-    con: duckdb.DuckDBPyConnection,
-    index: Callable[..., object] | None,
-    what: str,
-    store: _Store,
-    steps: list[tuple[str, float]],
-) -> Iterator[None]:
-    """Build the full-text indexes on a second connection while the body runs, if `index`.
-
-    The indexes read documents and evidence only, which the refresh does not write, and
-    their work is DuckDB's (the GIL released), while the refresh's is mostly Python: side by
-    side, the indexing costs a build little time of its own, and their memory adds up
-    (`build.index_beside_fusion`). Its step is listed before the body's.
-    """
-    if index is None:
-        yield
-        return
-    side = con.cursor()
-    own: list[tuple[str, float]] = []
-    at = len(steps)
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dossier-fts") as pool:
-            done = pool.submit(_store_step, lambda: index(side, top_k=TOP_K), what, store, own)
-            try:
-                yield
-            finally:
-                # The body's error, if any, wins; the index's is raised only after a clean body.
-                err = done.exception()
-        if err is not None:
-            raise err
-    finally:
-        side.close()
-    steps[at:at] = own
 
 
 @contextmanager
@@ -466,13 +429,12 @@ def _run(
     stale = con.execute("SELECT value FROM store_state WHERE key = 'fuse_stale'").fetchone()
     if stale and stale[0] == "true":
         index = bool(settings.get("build.search_index", True))
-        beside = bool(settings.get("build.index_beside_fusion", False))
-        if index and not beside:
-            # Built before the refresh, the search index's peak (the highest of these steps)
-            # does not sit on what the refresh leaves allocated (docs/scale.md).
+        if index:
+            # The full-text indexes read documents and evidence only. Built before the refresh,
+            # their peak does not sit on what the refresh leaves allocated; built beside it, on
+            # a second connection, they saved a little time for much memory (docs/scale.md).
             _store_step(lambda: build_fts(con, top_k=TOP_K), "indexing for search", store, steps)
-        with _beside(con, build_fts if index and beside else None, "indexing for search", store, steps):
-            _store_step(lambda: refresh(con, settings), "fusing across sources", store, steps)
+        _store_step(lambda: refresh(con, settings), "fusing across sources", store, steps)
         if index:
             _store_step(lambda: build_serve_index(con, full=False), "indexing for the server", store, steps)
         con.execute("UPDATE store_state SET value = 'false' WHERE key = 'fuse_stale'")
