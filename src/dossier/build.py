@@ -256,26 +256,30 @@ def build(
     return report
 
 
+STREAM_CAP, FUSION_CAP, STORE_CAP = "store.stream_memory_limit", "store.fusion_memory_limit", "store.memory_limit"
+
+
 class _Store:
-    """The driver's connection: capped by `store.stream_memory_limit` while documents stream,
-    reopened with `store.memory_limit` for the end-of-build steps.
+    """The driver's connection, opened under the memory cap of the phase it serves.
 
     While documents stream the driver only appends and runs small look-ups, so a small
-    buffer pool keeps its memory flat; fusion and index updates then need more working
-    memory, and a cap set on an open connection does not reach all of DuckDB's operators
-    (a raised `SET memory_limit` still failed at the old cap), hence the reopen.
+    buffer pool keeps its memory flat (`store.stream_memory_limit`). Entity resolution, the
+    search index and the fusion refresh spill to disk under a cap of their own
+    (`store.fusion_memory_limit`); the server's index sorts whole tables and needs more
+    (`store.memory_limit`). A cap set on an open connection does not reach all of DuckDB's
+    operators (a raised `SET memory_limit` still failed at the old cap), hence a reopen per cap.
     """
 
     def __init__(self, path: Path, settings: Settings) -> None:
         self.path, self.settings = path, settings
         self.con: duckdb.DuckDBPyConnection | None = None
-        self.limit_setting, self.limit = "store.memory_limit", settings.get("store.memory_limit")
+        self.limit_setting, self.limit = STORE_CAP, settings.get(STORE_CAP)
 
-    def open(self, *, streaming: bool = False) -> duckdb.DuckDBPyConnection:
-        """Return a connection with the cap for streaming or for the end-of-build steps."""
+    def open(self, setting: str = STORE_CAP) -> duckdb.DuckDBPyConnection:
+        """Return a connection under the cap named by `setting` (`store.memory_limit` when unset)."""
         self.close()
-        setting = "store.stream_memory_limit" if streaming and self.settings.get("store.stream_memory_limit") \
-            else "store.memory_limit"
+        if not self.settings.get(setting):
+            setting = STORE_CAP
         self.limit_setting, self.limit = setting, self.settings.get(setting)
         self.con = open_store(self.path, memory_limit=self.limit, limit_setting=setting)
         return self.con
@@ -312,7 +316,7 @@ def _run(
     write_seconds = float(settings.get("build.write_seconds", DEFAULT_WRITE_SECONDS))
     resolve_every = max(1, int(settings.get("build.resolve_every_docs", DEFAULT_RESOLVE_EVERY)))
     min_docs = int(settings.get("clean.site_line_min_docs", DEFAULT_SITE_LINE_MIN_DOCS))
-    con = store.open(streaming=True)
+    con = store.open(STREAM_CAP)
     learnt = load_site_lines(con, min_docs)
     runner, owned = _make_executor(executor, settings, learnt)
     # A second connection to the same database for look-ups made while the executor pulls
@@ -421,8 +425,8 @@ def _run(
             runner.close()
         lookup.close()
     steps = [("documents", round(time.perf_counter() - started, 3))]
-    # The end-of-build steps: the larger cap and DuckDB's default threads.
-    con = store.open()
+    # The end-of-build steps: their own caps and DuckDB's default threads.
+    con = store.open(FUSION_CAP)
     # The documents stored since the last resolution (and rows left unresolved by an
     # earlier build killed before its end).
     _store_step(lambda: canonicalize_pending(con, settings), "resolving entities", store, steps)
@@ -436,6 +440,7 @@ def _run(
             _store_step(lambda: build_fts(con, top_k=TOP_K), "indexing for search", store, steps)
         _store_step(lambda: refresh(con, settings), "fusing across sources", store, steps)
         if index:
+            con = store.open(STORE_CAP)
             _store_step(lambda: build_serve_index(con, full=False), "indexing for the server", store, steps)
         con.execute("UPDATE store_state SET value = 'false' WHERE key = 'fuse_stale'")
     seconds = time.perf_counter() - started

@@ -192,14 +192,30 @@ def test_build_streams_under_the_stream_cap_and_finishes_under_the_store_cap(
         return con
 
     monkeypatch.setattr(dossier.build, "open_store", spy)
-    values = {**settings.values, "store": {"memory_limit": "300MB", "stream_memory_limit": "150MB"}}
+    values = {**settings.values,
+              "store": {"memory_limit": "300MB", "stream_memory_limit": "150MB", "fusion_memory_limit": "100MB"}}
     corpus = write_corpus(tmp_path / "corpus", n_text=2)
     capped = Settings(values=values, extra_files=settings.extra_files)
     report = build([corpus], db=tmp_path / "s.duckdb", settings=capped, executor=executor)
     assert report.ok >= 2
+    # Streaming, then resolution, search index and fusion, then the server's index.
     # DuckDB reports the caps in its own units (MiB of the bytes asked for).
-    assert [name for name, _ in opened] == ["store.stream_memory_limit", "store.memory_limit"]
-    assert [limit for _, limit in opened] == ["143.0 MiB", "286.1 MiB"]
+    assert [name for name, _ in opened] == [
+        "store.stream_memory_limit", "store.fusion_memory_limit", "store.memory_limit"]
+    assert [limit for _, limit in opened] == ["143.0 MiB", "95.3 MiB", "286.1 MiB"]
+    # Without the fusion cap, those steps run under `store.memory_limit`; a build that
+    # stores nothing new needs neither the fusion nor the server's index.
+    opened.clear()
+    unset = Settings(values={**values, "store": {"memory_limit": "300MB", "stream_memory_limit": "150MB"}},
+                     extra_files=settings.extra_files)
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "new.txt").write_text(article(11), encoding="utf-8")
+    assert build([more], db=tmp_path / "s.duckdb", settings=unset, executor=executor).ok == 1
+    assert [limit for _, limit in opened] == ["143.0 MiB", "286.1 MiB", "286.1 MiB"]
+    opened.clear()
+    build([corpus], db=tmp_path / "s.duckdb", settings=capped, executor=executor)
+    assert [name for name, _ in opened] == ["store.stream_memory_limit", "store.fusion_memory_limit"]
 
 
 def test_build_writes_arrow_rows_with_the_c_allocator_and_restores_the_pool(
