@@ -369,7 +369,7 @@ def main() -> None:
                         "and half of --docs)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "scale.json")
     parser.add_argument("--settings", type=Path,
-                        help="a settings file for every build (e.g. build.index_beside_fusion)")
+                        help="a settings file for every build (e.g. a different store.fusion_memory_limit)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     global SETTINGS_FILE

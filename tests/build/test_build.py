@@ -261,3 +261,19 @@ def test_build_out_of_its_memory_cap_names_the_cap_and_keeps_what_was_stored(
         build([write_corpus(tmp_path / "second", n_text=3, with_bad=False)], db=db, settings=capped,
               executor=executor)
     assert table_counts(db)["documents"] == stored
+
+
+def test_build_out_of_the_fusion_cap_names_that_cap(tmp_path: Path, settings: Settings,
+                                                    executor: ModelsExecutor) -> None:
+    # The end-of-build steps run under their own cap: its error must name that setting,
+    # not the streaming one, and the streamed documents stay.
+    from dossier.errors import StoreError
+
+    db = tmp_path / "s.duckdb"
+    values = {**settings.values, "store": {**settings.values["store"], "fusion_memory_limit": "1MB"}}
+    capped = Settings(values=values, extra_files=settings.extra_files)
+    with pytest.raises(StoreError, match=r"ran out of DuckDB's memory cap, `store\.fusion_memory_limit` = '1MB'.*"
+                                         r"raise `store\.fusion_memory_limit`"):
+        build([write_corpus(tmp_path / "corpus", n_text=3, with_bad=False)], db=db, settings=capped,
+              executor=executor)
+    assert table_counts(db)["documents"] > 0
