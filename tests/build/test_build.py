@@ -242,11 +242,13 @@ def test_build_names_a_bad_stream_cap(tmp_path: Path, settings: Settings, execut
               settings=Settings(values=values, extra_files=settings.extra_files), executor=executor)
 
 
+@pytest.mark.parametrize("cap", ["stream_memory_limit", "fusion_memory_limit"])
 def test_build_out_of_its_memory_cap_names_the_cap_and_keeps_what_was_stored(
-    tmp_path: Path, settings: Settings, executor: ModelsExecutor
+    tmp_path: Path, settings: Settings, executor: ModelsExecutor, cap: str
 ) -> None:
     # Running the build again under the same cap would fail again: the error must say which
-    # setting to raise, and the documents of earlier builds stay.
+    # setting to raise (the streaming cap, or the end-of-build steps' own), and the documents
+    # of earlier builds stay, with those streamed before the end steps ran out.
     from dossier.errors import StoreError
 
     db = tmp_path / "s.duckdb"
@@ -254,26 +256,13 @@ def test_build_out_of_its_memory_cap_names_the_cap_and_keeps_what_was_stored(
                   executor=executor)
     stored = table_counts(db)["documents"]
     assert first.ok == stored > 0
-    values = {**settings.values, "store": {**settings.values["store"], "stream_memory_limit": "1MB"}}
+    values = {**settings.values, "store": {**settings.values["store"], cap: "1MB"}}
     capped = Settings(values=values, extra_files=settings.extra_files)
-    with pytest.raises(StoreError, match=r"ran out of DuckDB's memory cap, `store\.stream_memory_limit` = '1MB'.*"
-                                         r"raise `store\.stream_memory_limit`"):
+    with pytest.raises(StoreError, match=rf"ran out of DuckDB's memory cap, `store\.{cap}` = '1MB'.*"
+                                         rf"raise `store\.{cap}`"):
         build([write_corpus(tmp_path / "second", n_text=3, with_bad=False)], db=db, settings=capped,
               executor=executor)
-    assert table_counts(db)["documents"] == stored
-
-
-def test_build_out_of_the_fusion_cap_names_that_cap(tmp_path: Path, settings: Settings,
-                                                    executor: ModelsExecutor) -> None:
-    # The end-of-build steps run under their own cap: its error must name that setting,
-    # not the streaming one, and the streamed documents stay.
-    from dossier.errors import StoreError
-
-    db = tmp_path / "s.duckdb"
-    values = {**settings.values, "store": {**settings.values["store"], "fusion_memory_limit": "1MB"}}
-    capped = Settings(values=values, extra_files=settings.extra_files)
-    with pytest.raises(StoreError, match=r"ran out of DuckDB's memory cap, `store\.fusion_memory_limit` = '1MB'.*"
-                                         r"raise `store\.fusion_memory_limit`"):
-        build([write_corpus(tmp_path / "corpus", n_text=3, with_bad=False)], db=db, settings=capped,
-              executor=executor)
-    assert table_counts(db)["documents"] > 0
+    if cap == "stream_memory_limit":
+        assert table_counts(db)["documents"] == stored
+    else:
+        assert table_counts(db)["documents"] > stored
