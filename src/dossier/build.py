@@ -263,11 +263,11 @@ class _Store:
     """The driver's connection, opened under the memory cap of the phase it serves.
 
     While documents stream the driver only appends and runs small look-ups, so a small
-    buffer pool keeps its memory flat (`store.stream_memory_limit`). Entity resolution, the
-    search index and the fusion refresh spill to disk under a cap of their own
-    (`store.fusion_memory_limit`); the server's index sorts whole tables and needs more
-    (`store.memory_limit`). A cap set on an open connection does not reach all of DuckDB's
-    operators (a raised `SET memory_limit` still failed at the old cap), hence a reopen per cap.
+    buffer pool keeps its memory flat (`store.stream_memory_limit`). The end-of-build steps
+    (entity resolution, the search index, the fusion refresh and the server's index) spill
+    to disk under a cap of their own (`store.fusion_memory_limit`). A cap set on an open
+    connection does not reach all of DuckDB's operators (a raised `SET memory_limit` still
+    failed at the old cap), hence a reopen per cap.
     """
 
     def __init__(self, path: Path, settings: Settings) -> None:
@@ -425,7 +425,7 @@ def _run(
             runner.close()
         lookup.close()
     steps = [("documents", round(time.perf_counter() - started, 3))]
-    # The end-of-build steps: their own caps and DuckDB's default threads.
+    # The end-of-build steps: their own cap and DuckDB's default threads.
     con = store.open(FUSION_CAP)
     # The documents stored since the last resolution (and rows left unresolved by an
     # earlier build killed before its end).
@@ -440,7 +440,6 @@ def _run(
             _store_step(lambda: build_fts(con, top_k=TOP_K), "indexing for search", store, steps)
         _store_step(lambda: refresh(con, settings), "fusing across sources", store, steps)
         if index:
-            con = store.open(STORE_CAP)
             _store_step(lambda: build_serve_index(con, full=False), "indexing for the server", store, steps)
         con.execute("UPDATE store_state SET value = 'false' WHERE key = 'fuse_stale'")
     seconds = time.perf_counter() - started

@@ -178,7 +178,7 @@ def test_build_groups_batches_into_transactions_with_the_same_rows(tmp_path: Pat
         con.close()
 
 
-def test_build_streams_under_the_stream_cap_and_finishes_under_the_store_cap(
+def test_build_streams_under_the_stream_cap_and_finishes_under_the_fusion_cap(
     tmp_path: Path, settings: Settings, executor: ModelsExecutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import dossier.build
@@ -198,13 +198,13 @@ def test_build_streams_under_the_stream_cap_and_finishes_under_the_store_cap(
     capped = Settings(values=values, extra_files=settings.extra_files)
     report = build([corpus], db=tmp_path / "s.duckdb", settings=capped, executor=executor)
     assert report.ok >= 2
-    # Streaming, then resolution, search index and fusion, then the server's index.
-    # DuckDB reports the caps in its own units (MiB of the bytes asked for).
-    assert [name for name, _ in opened] == [
-        "store.stream_memory_limit", "store.fusion_memory_limit", "store.memory_limit"]
-    assert [limit for _, limit in opened] == ["143.0 MiB", "95.3 MiB", "286.1 MiB"]
-    # Without the fusion cap, those steps run under `store.memory_limit`; a build that
-    # stores nothing new needs neither the fusion nor the server's index.
+    # Streaming, then every end-of-build step on one connection: resolution, search index,
+    # fusion and the server's index. DuckDB reports the caps in its own units (MiB of the
+    # bytes asked for).
+    assert opened == [("store.stream_memory_limit", "143.0 MiB"), ("store.fusion_memory_limit", "95.3 MiB")]
+    assert [what for what, _ in report.steps] == [
+        "documents", "resolving entities", "indexing for search", "fusing across sources", "indexing for the server"]
+    # Without the fusion cap, those steps run under `store.memory_limit`.
     opened.clear()
     unset = Settings(values={**values, "store": {"memory_limit": "300MB", "stream_memory_limit": "150MB"}},
                      extra_files=settings.extra_files)
@@ -212,10 +212,10 @@ def test_build_streams_under_the_stream_cap_and_finishes_under_the_store_cap(
     more.mkdir()
     (more / "new.txt").write_text(article(11), encoding="utf-8")
     assert build([more], db=tmp_path / "s.duckdb", settings=unset, executor=executor).ok == 1
-    assert [limit for _, limit in opened] == ["143.0 MiB", "286.1 MiB", "286.1 MiB"]
-    opened.clear()
-    build([corpus], db=tmp_path / "s.duckdb", settings=capped, executor=executor)
-    assert [name for name, _ in opened] == ["store.stream_memory_limit", "store.fusion_memory_limit"]
+    assert opened == [("store.stream_memory_limit", "143.0 MiB"), ("store.memory_limit", "286.1 MiB")]
+    # A build that stores nothing new needs neither the fusion nor the indexes.
+    again = build([corpus], db=tmp_path / "s.duckdb", settings=capped, executor=executor)
+    assert [what for what, _ in again.steps] == ["documents", "resolving entities"]
 
 
 def test_build_writes_arrow_rows_with_the_c_allocator_and_restores_the_pool(

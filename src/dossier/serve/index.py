@@ -164,7 +164,9 @@ _FUSED_TABLES = (
         "fused_event_id, published_date NULLS LAST, event_id",
     ),
     # Every evidence span of every member event (main sentence and extra evidence), once per
-    # span; the event page marks them inside their articles.
+    # span; the event page marks them inside their articles. Grouped by ids before the
+    # sentences are joined (an evidence id is unique: a hash of its document and offsets), so
+    # the aggregate holds no text.
     (
         "event_spans",
         """WITH fm AS (SELECT fused_event_id, event_id FROM fused_event_members
@@ -172,11 +174,10 @@ _FUSED_TABLES = (
     x AS (
         SELECT m.fused_event_id, e.event_id, e.evidence_id FROM fm m JOIN events e USING (event_id)
         UNION SELECT m.fused_event_id, x.event_id, x.evidence_id FROM fm m JOIN event_evidence x USING (event_id)
-    )
-    SELECT x.fused_event_id, min(x.event_id) AS event_id, ev.evidence_id, ev.doc_id, ev.body_start, ev.body_end,
-        ev.text
-    FROM x JOIN evidence ev USING (evidence_id)
-    GROUP BY x.fused_event_id, ev.evidence_id, ev.doc_id, ev.body_start, ev.body_end, ev.text""",
+    ),
+    s AS (SELECT fused_event_id, evidence_id, min(event_id) AS event_id FROM x GROUP BY ALL)
+    SELECT s.fused_event_id, s.event_id, ev.evidence_id, ev.doc_id, ev.body_start, ev.body_end, ev.text
+    FROM s JOIN evidence ev USING (evidence_id)""",
         "fused_event_id, doc_id, body_start",
     ),
 )
@@ -352,12 +353,25 @@ def _write_part(con: duckdb.DuckDBPyConnection, part: str, tables: set[str], *, 
             what = "all"
             con.execute("CREATE OR REPLACE TEMP TABLE _changed AS SELECT * FROM _new")
             for name, select, order in keyed.tables:
-                con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS {select} ORDER BY {order}")
-        for temp in ("_new", "_gone", "_changed"):
+                _write_sorted(con, f"{SCHEMA}.{name}", select, order)
+        for temp in ("_new", "_gone", "_changed", "_unsorted"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
     for name, select, order in _AGGREGATES[part]:
         con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS {select} ORDER BY {order}")
     return what
+
+
+def _write_sorted(con: duckdb.DuckDBPyConnection, table: str, select: str, order: str) -> None:
+    """Write `table` as the rows of `select` in `order`, joining first and sorting after.
+
+    One statement that joins and sorts wide rows (figures with their evidence sentences)
+    ran out of a 128MB cap at 40,000 documents, though the join alone took 0.2 s and the
+    sort of its materialized result 0.5 s under the same cap: written in two steps, the
+    server's index fits the cap of the other end-of-build steps.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _unsorted AS {select}")
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _unsorted ORDER BY {order}")
+    con.execute("DROP TABLE _unsorted")
 
 
 def ready(reader: StoreReader, part: str) -> bool:
