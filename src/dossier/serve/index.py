@@ -354,7 +354,7 @@ def _write_part(con: duckdb.DuckDBPyConnection, part: str, tables: set[str], *, 
             con.execute("CREATE OR REPLACE TEMP TABLE _changed AS SELECT * FROM _new")
             for name, select, order in keyed.tables:
                 _write_sorted(con, f"{SCHEMA}.{name}", select, order)
-        for temp in ("_new", "_gone", "_changed", "_unsorted"):
+        for temp in ("_new", "_gone", "_changed"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
     for name, select, order in _AGGREGATES[part]:
         con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS {select} ORDER BY {order}")
