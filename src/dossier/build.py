@@ -45,7 +45,7 @@ from dossier.serve.index import build_serve_index
 from dossier.serve.search import TOP_K
 from dossier.settings import Settings
 from dossier.store import open_store
-from dossier.store.connection import transaction
+from dossier.store.connection import set_size, transaction
 from dossier.store.rows import PreparedBatch, prepare_batch
 from dossier.store.writer import (
     DocMeta,
@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_SITE_LINE_MIN_DOCS = 3
-DEFAULT_WRITE_BATCHES = 4
+DEFAULT_WRITE_BATCHES = 8
 DEFAULT_WRITE_SECONDS = 5.0
 DEFAULT_RESOLVE_EVERY = 256
 
@@ -257,6 +257,7 @@ def build(
 
 
 STREAM_CAP, FUSION_CAP, STORE_CAP = "store.stream_memory_limit", "store.fusion_memory_limit", "store.memory_limit"
+STREAM_CHECKPOINT = "store.stream_checkpoint_threshold"
 
 
 class _Store:
@@ -317,6 +318,14 @@ def _run(
     resolve_every = max(1, int(settings.get("build.resolve_every_docs", DEFAULT_RESOLVE_EVERY)))
     min_docs = int(settings.get("clean.site_line_min_docs", DEFAULT_SITE_LINE_MIN_DOCS))
     con = store.open(STREAM_CAP)
+    # While workers run the pipeline, DuckDB's own threads in the driver compete with them
+    # for the cores; the end-of-build steps run when the workers are done, with all threads.
+    stream_threads = int(settings.get("build.driver_threads", 1) or 0)
+    if stream_threads:
+        con.execute(f"SET threads = {stream_threads}")
+    # Fewer, larger checkpoints while appending: each costs about the same whatever its size.
+    if checkpoint := settings.get(STREAM_CHECKPOINT):
+        set_size(con, "checkpoint_threshold", str(checkpoint), STREAM_CHECKPOINT)
     learnt = load_site_lines(con, min_docs)
     runner, owned = _make_executor(executor, settings, learnt)
     # A second connection to the same database for look-ups made while the executor pulls
@@ -407,11 +416,6 @@ def _run(
                  stats.ok, stats.failed, stats.skipped, totals.ok + totals.failed + totals.skipped)
         report_progress()
 
-    # While workers run the pipeline, DuckDB's own threads in the driver compete with them
-    # for the cores; the end-of-build steps run when the workers are done, with all threads.
-    stream_threads = int(settings.get("build.driver_threads", 1) or 0)
-    if stream_threads:
-        con.execute(f"SET threads = {stream_threads}")
     try:
         for results in runner.run(batches()):
             if not held:

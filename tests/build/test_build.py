@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,7 @@ import pytest
 from build_helpers import ModelsExecutor, article, write_corpus
 
 from dossier.build import BuildReport, ProgressUpdate, StrictBuildError, build
+from dossier.errors import StoreError
 from dossier.settings import Settings
 from dossier.store import open_store
 
@@ -216,6 +218,48 @@ def test_build_streams_under_the_stream_cap_and_finishes_under_the_fusion_cap(
     # A build that stores nothing new needs neither the fusion nor the indexes.
     again = build([corpus], db=tmp_path / "s.duckdb", settings=capped, executor=executor)
     assert [what for what, _ in again.steps] == ["documents", "resolving entities"]
+
+
+def test_build_streams_with_its_own_checkpoint_threshold(
+    tmp_path: Path, settings: Settings, executor: ModelsExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dossier.build
+
+    opened: list[duckdb.DuckDBPyConnection] = []
+    at_open: list[str] = []
+
+    def spy(path: Path, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        con = open_store(path, **kwargs)  # type: ignore[arg-type]
+        opened.append(con)
+        at_open.append(threshold(con))
+        return con
+
+    def threshold(con: duckdb.DuckDBPyConnection) -> str:
+        row = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+        return str(row[0] if row else "")
+
+    monkeypatch.setattr(dossier.build, "open_store", spy)
+    store = {**settings.values.get("store", {}), "stream_checkpoint_threshold": "48MB"}
+    custom = Settings(values={**settings.values, "store": store}, extra_files=settings.extra_files)
+    while_streaming: list[str] = []
+    corpus = write_corpus(tmp_path / "corpus", n_text=2)
+    report = build([corpus], db=tmp_path / "s.duckdb", settings=custom, executor=executor,
+                   progress=lambda _: while_streaming.append(threshold(opened[0])))
+    assert report.ok >= 2
+    # Set on the streaming connection (DuckDB reports 48MB as MiB); the end-of-build steps'
+    # connection opens with DuckDB's default.
+    assert while_streaming and set(while_streaming) == {"45.7 MiB"}
+    assert at_open == ["16.0 MiB", "16.0 MiB"]
+    # A value that is not a size is refused before any document is read, naming the setting.
+    bad = Settings(values={**settings.values, "store": {**store, "stream_checkpoint_threshold": "lots"}},
+                   extra_files=settings.extra_files)
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "new.txt").write_text(article(11), encoding="utf-8")
+    with pytest.raises(StoreError, match=re.escape("store.stream_checkpoint_threshold 'lots'")):
+        build([more], db=tmp_path / "s.duckdb", settings=bad, executor=executor)
+    # What the first build stored is all there.
+    assert table_counts(tmp_path / "s.duckdb")["documents"] == report.store_documents
 
 
 def test_build_writes_arrow_rows_with_the_c_allocator_and_restores_the_pool(

@@ -130,10 +130,10 @@ def open_store(
         raise StoreError(f"{path}: cannot open the store ({err}); is another process writing it?") from None
     if size:
         try:
-            con.execute(f"SET memory_limit = '{size}'")
-        except duckdb.Error as err:
+            set_size(con, "memory_limit", size, limit_setting)
+        except StoreError:
             con.close()
-            raise StoreError(f"{limit_setting} {memory_limit!r}: {err}; use a size such as '1GB'") from None
+            raise
     if read_only:
         version = _current_version(con)
         if version != SCHEMA_VERSION:
@@ -145,6 +145,15 @@ def open_store(
     else:
         migrate(con)
     return con
+
+
+def set_size(con: duckdb.DuckDBPyConnection, option: str, size: str, setting: str) -> None:
+    """Set DuckDB's `option` (a size such as "64MB") on `con`; `setting` names its source in errors."""
+    checked = _checked_size(size, setting)
+    try:
+        con.execute(f"SET {option} = '{checked}'")
+    except duckdb.Error as err:
+        raise StoreError(f"{setting} {size!r}: {err}; use a size such as '1GB'") from None
 
 
 def _checked_size(size: str, setting: str) -> str:
