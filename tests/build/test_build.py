@@ -278,8 +278,6 @@ def test_build_writes_arrow_rows_with_the_c_allocator_and_restores_the_pool(
 
 
 def test_build_names_a_bad_stream_cap(tmp_path: Path, settings: Settings, executor: ModelsExecutor) -> None:
-    from dossier.errors import StoreError
-
     values = {**settings.values, "store": {"stream_memory_limit": "lots"}}
     with pytest.raises(StoreError, match=r"store\.stream_memory_limit 'lots': .*use a size such as '1GB'"):
         build([write_corpus(tmp_path / "corpus", n_text=1)], db=tmp_path / "s.duckdb",
@@ -293,8 +291,6 @@ def test_build_out_of_its_memory_cap_names_the_cap_and_keeps_what_was_stored(
     # Running the build again under the same cap would fail again: the error must say which
     # setting to raise (the streaming cap, or the end-of-build steps' own), and the documents
     # of earlier builds stay, with those streamed before the end steps ran out.
-    from dossier.errors import StoreError
-
     db = tmp_path / "s.duckdb"
     first = build([write_corpus(tmp_path / "first", n_text=1, with_bad=False)], db=db, settings=settings,
                   executor=executor)
